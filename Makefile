@@ -1,0 +1,37 @@
+# Dango: every target is a thin call of a bin/ script. Run `make` (or `make help`) for the list.
+# Works from any folder with `make -C path/to/project TARGET`.
+ROOT := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
+DANGO ?= $(ROOT)/bin/dango
+PYTHON ?= $(ROOT)/.venv/bin/python
+SOURCE ?=
+ARGS ?=
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## Show this help
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+.PHONY: setup
+setup: ## Create .venv from pinned requirements (run by the other targets when needed)
+	@$(ROOT)/bin/setup
+
+.PHONY: sync
+sync: setup ## Load sources into data/warehouse.duckdb (SOURCE=name for one or "a b" for several)
+	@$(DANGO) sync $(SOURCE) $(ARGS)
+
+.PHONY: validate
+validate: setup ## Check .dango/sources.yml and custom_sources/ without touching the warehouse
+	@$(DANGO) validate $(ARGS)
+
+.PHONY: sources
+sources: setup ## List the registered sources
+	@$(DANGO) source list $(ARGS)
+
+.PHONY: test
+test: setup ## Run the whole test suite (unit and integration)
+	@$(PYTHON) -m pytest $(ARGS)
+
+.PHONY: lint
+lint: setup ## ruff check and ruff format --check
+	@$(PYTHON) -m ruff check $(ROOT) && $(PYTHON) -m ruff format --check $(ROOT)

@@ -1,0 +1,1 @@
+"""Dango: run dlt sources registered in .dango/sources.yml into one warehouse, one subprocess each."""

@@ -1,0 +1,229 @@
+"""Read and validate `.dango/sources.yml`.
+
+Nothing runs on an invalid file: every problem (YAML syntax, a duplicate key, anything the JSON
+Schema in schema/ rejects, a duplicate source name) is collected first and raised together, each
+naming the file, the line, the source and the field, with a hint for the fix.
+"""
+
+import difflib
+import json
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import yaml
+from jsonschema import Draft202012Validator
+
+from runner.errors import DangoError
+from runner.project import Project
+
+SCHEMA_FILE = Path(__file__).resolve().parent.parent / "schema" / "sources.schema.json"
+
+
+@dataclass(frozen=True)
+class Source:
+    """One registered source, with defaults applied."""
+
+    name: str
+    type: str
+    module: str
+    function: str
+    kwargs: dict = field(default_factory=dict)
+    enabled: bool = True
+    description: str = ""
+    line: int | None = None
+
+    @property
+    def dataset(self) -> str:
+        return f"raw_{self.name}"
+
+
+class ConfigError(DangoError):
+    """One or more problems in sources.yml; the message lists them all, one per line."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
+        super().__init__("\n".join(problems + [f"{count} in sources.yml; nothing was run."]))
+
+
+@cache
+def schema() -> dict:
+    return json.loads(SCHEMA_FILE.read_text())
+
+
+def load_sources(project: Project) -> list[Source]:
+    """The sources of the project's sources.yml, or ConfigError listing every problem in it."""
+    path = project.sources_file
+    where = project.relative(path)
+    try:
+        text = path.read_text()
+    except OSError as error:
+        raise DangoError(f"{where}: cannot read it ({error.strerror}).") from error
+    data, lines, problems = _parse_yaml(text, where)
+    if not problems:
+        problems = _schema_problems(data, lines, where) + _duplicate_names(data, lines, where)
+    if problems:
+        raise ConfigError(problems)
+    return [_source(entry, lines.get(("sources", i))) for i, entry in enumerate(data["sources"] or [])]
+
+
+def _source(entry: dict, line: int | None) -> Source:
+    native = entry["dlt_native"]
+    return Source(
+        name=entry["name"],
+        type=entry["type"],
+        module=native["source_module"],
+        function=native["source_function"],
+        kwargs=native.get("function_kwargs") or {},
+        enabled=entry.get("enabled", True),
+        description=entry.get("description", ""),
+        line=line,
+    )
+
+
+def _parse_yaml(text: str, where: str) -> tuple[object, dict, list[str]]:
+    """The data, a map from each key's path to its line, and problems found while parsing."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark else ""
+        reason = getattr(error, "problem", None) or str(error)
+        return None, {}, [f"{where}{line}: invalid YAML: {reason}. Fix the syntax (indentation, quotes, colons)."]
+    lines: dict[tuple, int] = {}
+    problems: list[str] = []
+    if root is not None:
+        _walk(root, (), lines, problems, where)
+    if data is None:
+        problems.append(f"{where}: the file is empty. Write at least `version: '1.0'` and `sources: []`.")
+    return data, lines, problems
+
+
+def _walk(node, path: tuple, lines: dict, problems: list[str], where: str) -> None:
+    if isinstance(node, yaml.MappingNode):
+        seen = set()
+        for key_node, value_node in node.value:
+            key = key_node.value
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                problems.append(f"{where}:{line}: key '{key}' appears twice in the same mapping. Keep one.")
+            seen.add(key)
+            lines[path + (key,)] = line
+            _walk(value_node, path + (key,), lines, problems, where)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            lines[path + (index,)] = item.start_mark.line + 1
+            _walk(item, path + (index,), lines, problems, where)
+
+
+def _schema_problems(data, lines: dict, where: str) -> list[str]:
+    described = [_describe(error, data, lines, where) for error in Draft202012Validator(schema()).iter_errors(data)]
+    return [message for _, message in sorted(described, key=lambda pair: pair[0] or 0)]
+
+
+def _describe(error, data, lines: dict, where: str) -> tuple[int | None, str]:
+    """The line of a schema error and its message for a person."""
+    path = tuple(error.absolute_path)
+    if error.validator == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {}))
+        unknown = [key for key in error.instance if key not in allowed]
+        path = path + (unknown[0],)
+        message = f"unknown key '{unknown[0]}'"
+        hint = _closest(str(unknown[0]), allowed) or f"allowed keys here: {', '.join(allowed)}"
+        if len(unknown) > 1:
+            message = f"unknown keys {', '.join(repr(k) for k in unknown)}"
+    elif error.validator == "required":
+        missing = error.message.split("'")[1]
+        message = f"missing required field '{missing}'"
+        hint = f"add `{missing}:` ({_field_help(error.schema, missing)})"
+    elif error.validator in ("enum", "const"):
+        message = f"{error.instance!r} is not supported"
+        hint = f"use {_field_description(error.schema, error.validator_value)}"
+    elif error.validator == "type":
+        message = f"expected {_type_words(error.validator_value)}, got {_type_words(type(error.instance).__name__)}"
+        hint = f"write {error.schema.get('description', _type_words(error.validator_value))}"
+    elif error.validator == "pattern":
+        message = f"{error.instance!r} is not allowed"
+        hint = f"use {error.schema.get('description', 'a value matching ' + error.validator_value)}"
+    else:
+        message = error.message
+        hint = f"use {error.schema.get('description', 'a valid value')}"
+    line = _line(lines, path)
+    ending = "" if hint.endswith("?") else "."
+    return line, _locate(where, line, data, path) + f"{message}; {hint}{ending}"
+
+
+def _line(lines: dict, path: tuple) -> int | None:
+    """The line of the deepest part of `path` that has one."""
+    return next((lines[path[:n]] for n in range(len(path), 0, -1) if path[:n] in lines), None)
+
+
+def _locate(where: str, line: int | None, data, path: tuple) -> str:
+    """`file:line: source 'x': field 'a.b': ` for a path into the document."""
+    prefix = f"{where}:{line}: " if line else f"{where}: "
+    if len(path) >= 2 and path[0] == "sources" and isinstance(path[1], int):
+        entry = data["sources"][path[1]]
+        name = entry.get("name") if isinstance(entry, dict) else None
+        prefix += f"source '{name}': " if isinstance(name, str) else f"source #{path[1] + 1}: "
+        path = path[2:]
+    if path:
+        prefix += f"field '{'.'.join(map(str, path))}': "
+    return prefix
+
+
+def _closest(key: str, allowed: list[str]) -> str | None:
+    match = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+    return f"did you mean '{match[0]}'?" if match else None
+
+
+def _field_help(schema_node: dict, name: str) -> str:
+    target = schema_node.get("properties", {}).get(name, {})
+    if "$ref" in target:
+        target = schema()["$defs"][target["$ref"].rsplit("/", 1)[1]]
+    return target.get("description", "see the README")
+
+
+def _field_description(schema_node: dict, allowed) -> str:
+    values = allowed if isinstance(allowed, list) else [allowed]
+    choices = " or ".join(repr(v) for v in dict.fromkeys(str(v) for v in values))
+    return schema_node.get("description", choices) if len(values) > 2 else choices
+
+
+def _type_words(json_type) -> str:
+    names = {
+        "object": "a mapping",
+        "dict": "a mapping",
+        "array": "a list",
+        "list": "a list",
+        "string": "a string",
+        "str": "a string",
+        "boolean": "true or false",
+        "bool": "true or false",
+        "null": "nothing",
+        "NoneType": "nothing",
+        "int": "a number",
+        "float": "a number",
+    }
+    if isinstance(json_type, list):
+        return " or ".join(names.get(t, t) for t in json_type)
+    return names.get(json_type, json_type)
+
+
+def _duplicate_names(data, lines: dict, where: str) -> list[str]:
+    problems, first_seen = [], {}
+    entries = data.get("sources") if isinstance(data, dict) else None
+    for index, entry in enumerate(entries if isinstance(entries, list) else []):
+        name = entry.get("name") if isinstance(entry, dict) else None
+        if not isinstance(name, str):
+            continue
+        if name in first_seen:
+            line = lines.get(("sources", index, "name"))
+            problems.append(
+                f"{where}:{line}: source '{name}': field 'name': duplicate name, also used on line "
+                f"{first_seen[name]}; give each source a unique name."
+            )
+        else:
+            first_seen[name] = lines.get(("sources", index, "name"))
+    return problems

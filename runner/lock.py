@@ -1,0 +1,57 @@
+"""The warehouse write lock: one writer at a time, waiting with a timeout and saying who holds it.
+
+It is an OS file lock (flock) on a file beside the warehouse, so it is released when its holder
+dies, even by kill -9. The lock file is never deleted: locks belong to the inode. Who holds it is
+written to a sidecar file once the lock is won, for the messages of those who wait.
+"""
+
+import json
+import os
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+
+class LockTimeout(Exception):
+    """The lock stayed taken for the whole timeout."""
+
+
+def describe_holder(lock_path: Path) -> str:
+    try:
+        holder = json.loads(_holder_file(lock_path).read_text())
+        since = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(holder["since"]))
+        return f"pid {holder['pid']} ({holder['command']}) since {since}"
+    except (OSError, ValueError, KeyError):
+        return "another process"
+
+
+@contextmanager
+def hold(lock_path: Path, timeout: float, purpose: str, on_wait=None):
+    """Hold the lock at `lock_path` for the block; call on_wait(holder) once if it must wait."""
+    lock = FileLock(lock_path)
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        if on_wait:
+            on_wait(describe_holder(lock_path))
+        try:
+            lock.acquire(timeout=timeout)
+        except Timeout:
+            raise LockTimeout(
+                f"the warehouse lock {lock_path.name} was still held by {describe_holder(lock_path)} "
+                f"after {timeout:g}s. Wait for that run to finish, or raise --lock-timeout."
+            ) from None
+    try:
+        _holder_file(lock_path).write_text(
+            json.dumps({"pid": os.getpid(), "command": purpose or " ".join(sys.argv), "since": time.time()})
+        )
+        yield
+    finally:
+        lock.release()
+
+
+def _holder_file(lock_path: Path) -> Path:
+    return lock_path.with_name(lock_path.name + ".holder")

@@ -1,0 +1,113 @@
+"""Fixtures: a throwaway project made by `bin/dango init`, an isolated environment, a local API.
+
+dlt reads both the environment and the working folder, so every test gets its own HOME and an
+environment without DLT_*, SOURCES__*, DESTINATION__* and friends.
+"""
+
+import os
+import subprocess
+import textwrap
+from pathlib import Path
+
+import duckdb
+import pytest
+import yaml
+
+from tests.fake_api import FakeApi
+
+REPO = Path(__file__).resolve().parent.parent
+DANGO = REPO / "bin" / "dango"
+LEAKY_PREFIXES = ("DLT_", "SOURCES__", "DESTINATION__", "NORMALIZE__", "LOAD__", "EXTRACT__", "RUNTIME__", "DANGO_")
+
+
+def clean_env(home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(LEAKY_PREFIXES)}
+    env["HOME"] = str(home)
+    return env
+
+
+def run_dango(*args, cwd: Path, env: dict, timeout: float = 240, check=None) -> subprocess.CompletedProcess:
+    result = subprocess.run(
+        [str(DANGO), *map(str, args)], check=False, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
+    )
+    if check is not None:
+        assert result.returncode == check, f"exit {result.returncode}\n{result.stdout}\n{result.stderr}"
+    return result
+
+
+class Project:
+    """A project in a temporary folder, driven through bin/dango as a user would."""
+
+    def __init__(self, root: Path, env: dict):
+        self.root = root
+        self.env = env
+
+    def dango(self, *args, cwd: Path | None = None, check=None, **kwargs) -> subprocess.CompletedProcess:
+        return run_dango(*args, cwd=cwd or self.root, env=self.env, check=check, **kwargs)
+
+    def sync(self, *names, check=0, **kwargs) -> subprocess.CompletedProcess:
+        return self.dango("sync", *names, check=check, **kwargs)
+
+    def write(self, relative: str, text: str) -> Path:
+        path = self.root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip())
+        return path
+
+    def add_source(self, name: str, code: str, function: str | None = None, module: str | None = None, **entry):
+        """Write custom_sources/<module>.py and register it in sources.yml."""
+        module = module or name
+        self.write(f"custom_sources/{module}.py", code)
+        self.register(name, module, function or name, **entry)
+
+    def register(self, name: str, module: str, function: str, kwargs: dict | None = None, **entry):
+        document = yaml.safe_load(self.sources_yml.read_text())
+        document["sources"] = (document.get("sources") or []) + [
+            {
+                "name": name,
+                "type": "dlt_native",
+                **entry,
+                "dlt_native": {"source_module": module, "source_function": function, "function_kwargs": kwargs or {}},
+            }
+        ]
+        self.sources_yml.write_text(yaml.safe_dump(document, sort_keys=False))
+
+    @property
+    def sources_yml(self) -> Path:
+        return self.root / ".dango" / "sources.yml"
+
+    @property
+    def warehouse(self) -> Path:
+        return self.root / "data" / "warehouse.duckdb"
+
+    def query(self, sql: str) -> list[tuple]:
+        with duckdb.connect(str(self.warehouse), read_only=True) as conn:
+            return conn.execute(sql).fetchall()
+
+    def count(self, table: str) -> int:
+        return self.query(f"select count(*) from {table}")[0][0]
+
+    def tables(self, dataset: str) -> set[str]:
+        rows = self.query(f"select table_name from information_schema.tables where table_schema = '{dataset}'")
+        return {name for (name,) in rows}
+
+
+@pytest.fixture
+def env(tmp_path) -> dict:
+    home = tmp_path / "home"
+    home.mkdir()
+    return clean_env(home)
+
+
+@pytest.fixture
+def project(tmp_path, env) -> Project:
+    root = tmp_path / "project"
+    run_dango("init", root, cwd=tmp_path, env=env, check=0)
+    return Project(root, env)
+
+
+@pytest.fixture
+def api():
+    server = FakeApi().start()
+    yield server
+    server.stop()
