@@ -14,7 +14,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from runner import environment, warehouse
+from runner import environment, history, warehouse
 from runner.config import Source
 from runner.errors import DangoError
 from runner.project import Project
@@ -30,6 +30,7 @@ class Result:
     rows: dict = field(default_factory=dict)
     error: str = ""
     traceback: str = ""
+    load_ids: list = field(default_factory=list)
 
 
 def select(sources: list[Source], names: list[str]) -> list[Source]:
@@ -87,6 +88,19 @@ def run_source(project: Project, source: Source, env: dict, redact, lock_timeout
         for line in report_lines(result):
             print(line, flush=True)
             log.write(line + "\n")
+    history.record(
+        project,
+        {
+            "source": source.name,
+            "status": result.status,
+            "started": started,
+            "ended": started + result.seconds,
+            "rows": result.rows,
+            "load_ids": result.load_ids,
+            "error": result.error.splitlines()[0] if result.error else "",
+            "log": project.relative(Path(log.name)),
+        },
+    )
     return result
 
 
@@ -120,7 +134,15 @@ def read_result(path: Path, name: str, returncode: int, seconds: float) -> Resul
         path.unlink()
     except (OSError, ValueError):
         return Result(name, "failed", seconds, error=died(returncode))
-    return Result(name, data["status"], seconds, data.get("rows", {}), data.get("error", ""), data.get("traceback", ""))
+    return Result(
+        name,
+        data["status"],
+        seconds,
+        data.get("rows", {}),
+        data.get("error", ""),
+        data.get("traceback", ""),
+        data.get("load_ids", []),
+    )
 
 
 def died(returncode: int) -> str:
