@@ -93,29 +93,31 @@ def _parse_yaml(text: str, where: str) -> tuple[object, dict, list[str]]:
         reason = getattr(error, "problem", None) or str(error)
         return None, {}, [f"{where}{line}: invalid YAML: {reason}. Fix the syntax (indentation, quotes, colons)."]
     lines: dict[tuple, int] = {}
-    problems: list[str] = []
+    duplicates: list[tuple] = []
     if root is not None:
-        _walk(root, (), lines, problems, where)
+        _walk(root, (), lines, duplicates)
+    problems = [
+        _locate(where, lines[path], data, path) + "this key appears twice in the same mapping; keep one."
+        for path in duplicates
+    ]
     if data is None:
         problems.append(f"{where}: the file is empty. Write at least `version: '1.0'` and `sources: []`.")
     return data, lines, problems
 
 
-def _walk(node, path: tuple, lines: dict, problems: list[str], where: str) -> None:
+def _walk(node, path: tuple, lines: dict, duplicates: list[tuple]) -> None:
+    """Record the line of every key and list item, and the paths of keys given twice."""
     if isinstance(node, yaml.MappingNode):
-        seen = set()
         for key_node, value_node in node.value:
-            key = key_node.value
-            line = key_node.start_mark.line + 1
-            if key in seen:
-                problems.append(f"{where}:{line}: key '{key}' appears twice in the same mapping. Keep one.")
-            seen.add(key)
-            lines[path + (key,)] = line
-            _walk(value_node, path + (key,), lines, problems, where)
+            key_path = path + (key_node.value,)
+            if key_path in lines:
+                duplicates.append(key_path)
+            lines[key_path] = key_node.start_mark.line + 1
+            _walk(value_node, key_path, lines, duplicates)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             lines[path + (index,)] = item.start_mark.line + 1
-            _walk(item, path + (index,), lines, problems, where)
+            _walk(item, path + (index,), lines, duplicates)
 
 
 def _schema_problems(data, lines: dict, where: str) -> list[str]:

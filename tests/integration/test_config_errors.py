@@ -1,0 +1,100 @@
+"""A bad sources.yml stops `bin/dango sync` before anything runs, naming file, line, source and field."""
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+HEADER = "version: '1.0'\nsources:\n"
+ENTRY = """  - name: {name}
+    type: dlt_native
+    dlt_native:
+      source_module: shop
+      source_function: shop
+"""
+
+CASES = {
+    "misspelt key": (
+        HEADER + ENTRY.format(name="shop").replace("source_module", "source_modul"),
+        [
+            ".dango/sources.yml:6: source 'shop': field 'dlt_native.source_modul'",
+            "unknown key 'source_modul'; did you mean 'source_module'?",
+        ],
+    ),
+    "unknown top-level key": (
+        HEADER.replace("sources:", "sourcez: []\nsources:") + ENTRY.format(name="shop"),
+        ["unknown key 'sourcez'; did you mean 'sources'?"],
+    ),
+    "missing field": (
+        HEADER + ENTRY.format(name="shop").replace("      source_function: shop\n", ""),
+        [".dango/sources.yml:5: source 'shop': field 'dlt_native'", "missing required field 'source_function'"],
+    ),
+    "missing dlt_native": (
+        HEADER + "  - name: shop\n    type: dlt_native\n",
+        ["source 'shop'", "missing required field 'dlt_native'"],
+    ),
+    "wrong type": (
+        HEADER + ENTRY.format(name="shop") + "    enabled: 'yes'\n",
+        ["source 'shop': field 'enabled': expected true or false, got a string"],
+    ),
+    "kwargs not a mapping": (
+        HEADER + ENTRY.format(name="shop") + "      function_kwargs: [1, 2]\n",
+        ["field 'dlt_native.function_kwargs': expected a mapping"],
+    ),
+    "duplicate name": (
+        HEADER + ENTRY.format(name="shop") + ENTRY.format(name="shop"),
+        [".dango/sources.yml:8: source 'shop': field 'name': duplicate name, also used on line 3"],
+    ),
+    "bad name": (
+        HEADER + ENTRY.format(name="My-Shop"),
+        ["source 'My-Shop': field 'name'", "lowercase letters, digits and underscores"],
+    ),
+    "unsupported version": (
+        HEADER.replace("'1.0'", "'2.0'") + ENTRY.format(name="shop"),
+        [".dango/sources.yml:1: field 'version': '2.0' is not supported; use '1.0'"],
+    ),
+    "unsupported type": (
+        HEADER + ENTRY.format(name="shop").replace("dlt_native\n", "rest_api\n", 1),
+        ["source 'shop': field 'type': 'rest_api' is not supported; use 'dlt_native'"],
+    ),
+    "path as module": (
+        HEADER + ENTRY.format(name="shop").replace("source_module: shop", "source_module: ../secrets/shop.py"),
+        ["field 'dlt_native.source_module': '../secrets/shop.py' is not allowed", "never a path"],
+    ),
+    "yaml syntax": (
+        HEADER + "  - name: shop\n   type: dlt_native\n",
+        [".dango/sources.yml:4: invalid YAML"],
+    ),
+    "duplicate key": (
+        HEADER + ENTRY.format(name="shop") + "      source_function: other\n",
+        [".dango/sources.yml:8: source 'shop': field 'dlt_native.source_function': this key appears twice"],
+    ),
+    "empty file": ("", ["the file is empty"]),
+    "sources not a list": (HEADER.replace("sources:\n", "sources: shop\n"), ["field 'sources': expected a list"]),
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_bad_sources_yml_is_reported_and_nothing_runs(project, case):
+    text, expected = CASES[case]
+    project.sources_yml.write_text(text)
+    result = project.dango("sync", check=2)
+    for fragment in expected:
+        assert fragment in result.stderr, result.stderr
+    assert "nothing was run" in result.stderr or "invalid YAML" in result.stderr or "empty" in result.stderr
+    assert result.stdout == ""
+    assert not (project.root / "data").exists()
+
+
+def test_every_problem_is_listed_at_once(project):
+    text = HEADER + ENTRY.format(name="Bad Name") + ENTRY.format(name="ok").replace("type: dlt_native", "type: x")
+    project.sources_yml.write_text(text)
+    result = project.dango("sync", check=2)
+    assert "2 problems in sources.yml; nothing was run." in result.stderr
+
+
+def test_a_bad_edit_leaves_loaded_data_alone(project):
+    project.add_source("shop", "import dlt\n\n@dlt.resource\ndef shop():\n    yield [{'id': 1}, {'id': 2}]\n")
+    project.sync()
+    project.sources_yml.write_text(project.sources_yml.read_text().replace("source_module", "module"))
+    project.dango("sync", check=2)
+    assert project.count("raw_shop.shop") == 2
