@@ -15,9 +15,12 @@ import yaml
 from jsonschema import Draft202012Validator
 
 from runner.errors import DangoError
+from runner.problems import Problem
 from runner.project import Project
 
 SCHEMA_FILE = Path(__file__).resolve().parent.parent / "schema" / "sources.schema.json"
+# Built-in values of the `defaults:` section; a project changes them there, once for every source.
+DEFAULTS = {"timeout": 3600, "retries": 0}
 
 
 @dataclass(frozen=True)
@@ -32,19 +35,29 @@ class Source:
     enabled: bool = True
     description: str = ""
     line: int | None = None
+    timeout: float = DEFAULTS["timeout"]
+    retries: int = DEFAULTS["retries"]
+    # Line of each field given in the file, by dotted path below the entry ("dlt_native.source_module").
+    lines: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def dataset(self) -> str:
         return f"raw_{self.name}"
 
+    def line_of(self, field_path: str) -> int | None:
+        """The line of a field, else of the nearest enclosing field given, else of the entry."""
+        parts = field_path.split(".")
+        found = (self.lines.get(".".join(parts[:n])) for n in range(len(parts), 0, -1))
+        return next((line for line in found if line), self.line)
+
 
 class ConfigError(DangoError):
     """One or more problems in sources.yml; the message lists them all, one per line."""
 
-    def __init__(self, problems: list[str]):
+    def __init__(self, problems: list[Problem]):
         self.problems = problems
         count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
-        super().__init__("\n".join(problems + [f"{count} in sources.yml; nothing was run."]))
+        super().__init__("\n".join([*map(str, problems), f"{count} in sources.yml; nothing was run."]))
 
 
 @cache
@@ -65,10 +78,17 @@ def load_sources(project: Project) -> list[Source]:
         problems = _schema_problems(data, lines, where) + _duplicate_names(data, lines, where)
     if problems:
         raise ConfigError(problems)
-    return [_source(entry, lines.get(("sources", i))) for i, entry in enumerate(data["sources"] or [])]
+    defaults = {**DEFAULTS, **(data.get("defaults") or {})}
+    return [_source(entry, _entry_lines(lines, i), defaults) for i, entry in enumerate(data["sources"] or [])]
 
 
-def _source(entry: dict, line: int | None) -> Source:
+def _entry_lines(lines: dict, index: int) -> dict:
+    """The lines of one entry's fields by dotted path, and the entry's own line under ""."""
+    prefix = ("sources", index)
+    return {".".join(map(str, path[2:])): line for path, line in lines.items() if path[:2] == prefix}
+
+
+def _source(entry: dict, lines: dict, defaults: dict) -> Source:
     native = entry["dlt_native"]
     return Source(
         name=entry["name"],
@@ -78,30 +98,33 @@ def _source(entry: dict, line: int | None) -> Source:
         kwargs=native.get("function_kwargs") or {},
         enabled=entry.get("enabled", True),
         description=entry.get("description", ""),
-        line=line,
+        line=lines.get(""),
+        lines=lines,
+        timeout=entry.get("timeout", defaults["timeout"]),
+        retries=entry.get("retries", defaults["retries"]),
     )
 
 
-def _parse_yaml(text: str, where: str) -> tuple[object, dict, list[str]]:
+def _parse_yaml(text: str, where: str) -> tuple[object, dict, list[Problem]]:
     """The data, a map from each key's path to its line, and problems found while parsing."""
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark else ""
         reason = getattr(error, "problem", None) or str(error)
-        return None, {}, [f"{where}{line}: invalid YAML: {reason}. Fix the syntax (indentation, quotes, colons)."]
+        fix = "Fix the syntax (indentation, quotes, colons)."
+        return None, {}, [Problem(where, f"invalid YAML: {reason}", fix, line=mark.line + 1 if mark else None)]
     lines: dict[tuple, int] = {}
     duplicates: list[tuple] = []
     if root is not None:
         _walk(root, (), lines, duplicates)
     problems = [
-        _locate(where, lines[path], data, path) + "this key appears twice in the same mapping; keep one."
+        Problem(where, "this key appears twice in the same mapping", "keep one.", lines[path], *_where(data, path))
         for path in duplicates
     ]
     if data is None:
-        problems.append(f"{where}: the file is empty. Write at least `version: '1.0'` and `sources: []`.")
+        problems.append(Problem(where, "the file is empty", "Write at least `version: '1.0'` and `sources: []`."))
     return data, lines, problems
 
 
@@ -120,12 +143,12 @@ def _walk(node, path: tuple, lines: dict, duplicates: list[tuple]) -> None:
             _walk(item, path + (index,), lines, duplicates)
 
 
-def _schema_problems(data, lines: dict, where: str) -> list[str]:
+def _schema_problems(data, lines: dict, where: str) -> list[Problem]:
     described = [_describe(error, data, lines, where) for error in Draft202012Validator(schema()).iter_errors(data)]
-    return [message for _, message in sorted(described, key=lambda pair: pair[0] or 0)]
+    return sorted(described, key=lambda problem: problem.line or 0)
 
 
-def _describe(error, data, lines: dict, where: str) -> tuple[int | None, str]:
+def _describe(error, data, lines: dict, where: str) -> Problem:
     """The line of a schema error and its message for a person."""
     path = tuple(error.absolute_path)
     if error.validator == "additionalProperties":
@@ -152,9 +175,8 @@ def _describe(error, data, lines: dict, where: str) -> tuple[int | None, str]:
     else:
         message = error.message
         hint = f"use {error.schema.get('description', 'a valid value')}"
-    line = _line(lines, path)
     ending = "" if hint.endswith("?") else "."
-    return line, _locate(where, line, data, path) + f"{message}; {hint}{ending}"
+    return Problem(where, message, hint + ending, _line(lines, path), *_where(data, path))
 
 
 def _line(lines: dict, path: tuple) -> int | None:
@@ -162,17 +184,15 @@ def _line(lines: dict, path: tuple) -> int | None:
     return next((lines[path[:n]] for n in range(len(path), 0, -1) if path[:n] in lines), None)
 
 
-def _locate(where: str, line: int | None, data, path: tuple) -> str:
-    """`file:line: source 'x': field 'a.b': ` for a path into the document."""
-    prefix = f"{where}:{line}: " if line else f"{where}: "
+def _where(data, path: tuple) -> tuple[str | None, str | None]:
+    """The source (its name, or `#N` for the N-th entry) and the dotted field a document path points to."""
+    source = None
     if len(path) >= 2 and path[0] == "sources" and isinstance(path[1], int):
         entry = data["sources"][path[1]]
         name = entry.get("name") if isinstance(entry, dict) else None
-        prefix += f"source '{name}': " if isinstance(name, str) else f"source #{path[1] + 1}: "
+        source = name if isinstance(name, str) else f"#{path[1] + 1}"
         path = path[2:]
-    if path:
-        prefix += f"field '{'.'.join(map(str, path))}': "
-    return prefix
+    return source, ".".join(map(str, path)) or None
 
 
 def _closest(key: str, allowed: list[str]) -> str | None:
@@ -213,7 +233,7 @@ def _type_words(json_type) -> str:
     return names.get(json_type, json_type)
 
 
-def _duplicate_names(data, lines: dict, where: str) -> list[str]:
+def _duplicate_names(data, lines: dict, where: str) -> list[Problem]:
     problems, first_seen = [], {}
     entries = data.get("sources") if isinstance(data, dict) else None
     for index, entry in enumerate(entries if isinstance(entries, list) else []):
@@ -223,8 +243,14 @@ def _duplicate_names(data, lines: dict, where: str) -> list[str]:
         if name in first_seen:
             line = lines.get(("sources", index, "name"))
             problems.append(
-                f"{where}:{line}: source '{name}': field 'name': duplicate name, also used on line "
-                f"{first_seen[name]}; give each source a unique name."
+                Problem(
+                    where,
+                    f"duplicate name, also used on line {first_seen[name]}",
+                    "give each source a unique name.",
+                    line,
+                    name,
+                    "name",
+                )
             )
         else:
             first_seen[name] = lines.get(("sources", index, "name"))

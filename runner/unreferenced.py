@@ -1,8 +1,10 @@
 """Find Python files in custom_sources/ that no registered source uses.
 
 Files are not discovered automatically, so a file nobody registered is probably a forgotten source.
-Not flagged: files and folders starting with `_`, `__init__.py`, package folders that a registered
-module lives in, and helper modules a registered source imports, directly or through other helpers.
+Not flagged: names starting with `_` (so `__init__.py`), names Python cannot import (editor backups
+such as `.#my_api.py`), package folders that a registered module lives in, and helper modules a
+registered source imports, directly or through other helpers. Imports are read with `ast`, never
+executed, so the check is safe and fast enough to run before every command.
 """
 
 import ast
@@ -23,15 +25,22 @@ def unreferenced(project: Project, sources: list[Source]) -> list[Path]:
             continue
         reached.add(name)
         pending.extend(imported_names(local[name]))
-    return [path for name, path in sorted(local.items()) if name not in reached and not name.startswith("_")]
+    return [
+        path
+        for name, path in sorted(local.items())
+        if name not in reached and not name.startswith("_") and (path.is_file() or (path / "__init__.py").is_file())
+    ]
 
 
 def local_modules(folder: Path) -> dict[str, Path]:
-    """Top-level module name -> its file (module.py) or folder (a package with __init__.py)."""
+    """Importable top-level name -> its file (module.py) or folder (a package, or a namespace package:
+    a folder of .py files without __init__.py, followed for imports but never flagged itself)."""
     if not folder.is_dir():
         return {}
-    modules = {path.stem: path for path in folder.glob("*.py")}
-    modules.update({path.name: path for path in folder.iterdir() if (path / "__init__.py").is_file()})
+    modules = {path.stem: path for path in folder.glob("*.py") if path.stem.isidentifier()}
+    for path in folder.iterdir():
+        if path.is_dir() and path.name.isidentifier() and any(path.rglob("*.py")):
+            modules[path.name] = path
     return modules
 
 
@@ -40,11 +49,8 @@ def imported_names(path: Path) -> set[str]:
     files = sorted(path.rglob("*.py")) if path.is_dir() else [path]
     names = set()
     for file in files:
-        try:
-            tree = ast.parse(file.read_text(), str(file))
-        except (SyntaxError, UnicodeDecodeError, OSError):
-            continue
-        for node in ast.walk(tree):
+        tree = _parse(file)
+        for node in ast.walk(tree) if tree else ():
             if isinstance(node, ast.Import):
                 names.update(alias.name.split(".")[0] for alias in node.names)
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
@@ -53,18 +59,23 @@ def imported_names(path: Path) -> set[str]:
 
 
 def source_functions(path: Path) -> list[str]:
-    """Names of the functions decorated with dlt.source in a file, for the suggested snippet."""
-    file = path / "__init__.py" if path.is_dir() else path
+    """The module-level functions decorated with dlt.source, else with dlt.resource, for the snippet."""
+    tree = _parse(path / "__init__.py" if path.is_dir() else path)
+    functions = [node for node in tree.body if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)] if tree else []
+    for kind in ("source", "resource"):
+        found = [
+            f.name for f in functions if any(_decorator_name(d) in (f"dlt.{kind}", kind) for d in f.decorator_list)
+        ]
+        if found:
+            return found
+    return []
+
+
+def _parse(file: Path) -> ast.Module | None:
     try:
-        tree = ast.parse(file.read_text())
-    except (SyntaxError, UnicodeDecodeError, OSError):
-        return []
-    return [
-        node.name
-        for node in ast.walk(tree)
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
-        and any(_decorator_name(d) in ("dlt.source", "source") for d in node.decorator_list)
-    ]
+        return ast.parse(file.read_text(), str(file))
+    except (SyntaxError, ValueError, OSError):
+        return None  # a broken file is validate's to report; here it imports nothing
 
 
 def _decorator_name(node) -> str:
@@ -81,14 +92,14 @@ def warning(project: Project, sources: list[Source]) -> str:
     lines += [f"  - {project.relative(path)}" for path in paths]
     lines.append("These files won't be synced. To use them, add to .dango/sources.yml:")
     for path in paths:
-        name = path.stem if path.is_file() else path.name
+        module = path.stem if path.is_file() else path.name
         functions = source_functions(path)
         lines += [
-            f"  - name: {name}",
+            f"  - name: {module.lower()}",
             "    type: dlt_native",
             "    enabled: true",
             "    dlt_native:",
-            f"      source_module: {name}",
+            f"      source_module: {module}",
             f"      source_function: {functions[0] if len(functions) == 1 else '<function_name>'}",
             "      function_kwargs: {}",
         ]
