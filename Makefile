@@ -28,6 +28,26 @@ validate: setup ## Check .dango/sources.yml and custom_sources/ without touching
 sources: setup ## List the registered sources
 	@$(DANGO) source list $(ARGS)
 
+.PHONY: status
+status: setup ## Each source's last run and last success (ARGS="--max-age 26h" to alert)
+	@$(DANGO) status $(ARGS)
+
+.PHONY: generate
+generate: setup ## Write dbt staging models for the warehouse's tables (sync does it too; SOURCE=name for some)
+	@$(DANGO) generate $(SOURCE) $(ARGS)
+
+.PHONY: seed
+seed: setup ## Load dbt/seeds/*.csv into the warehouse (dbt seed)
+	@$(DANGO) seed $(ARGS)
+
+.PHONY: transform
+transform: setup ## Build seeds, models and tests with dbt build (ARGS="--select x" goes to dbt)
+	@$(DANGO) run $(ARGS)
+
+.PHONY: all
+all: sync ## Sync (SOURCE, ARGS as for sync), then transform; stops if a source failed
+	@$(DANGO) run
+
 .PHONY: test
 test: setup ## Run the whole test suite (unit and integration)
 	@$(PYTHON) -m pytest $(ARGS)

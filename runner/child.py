@@ -11,28 +11,30 @@ DuckDB file only while it syncs state and loads, so a source may read it with re
 during extraction.
 """
 
-import importlib
 import json
 import os
+import pickle
 import sys
 import time
 import traceback
 from pathlib import Path
 
 from runner.project import Project
+from runner.source_loader import SourceError, check_kwargs, load_function
 
-
-class SourceError(Exception):
-    """The source cannot be set up; the message says what to fix."""
+MAX_BACKOFF = 60
+TRANSIENT_HTTP_STATUS = {408, 429, 500, 502, 503, 504}
 
 
 def main() -> int:
-    spec = json.load(sys.stdin)
+    spec_path = Path(sys.argv[1])
+    spec = pickle.loads(spec_path.read_bytes())  # pickled: YAML dates in function_kwargs stay dates
+    spec_path.unlink()
     started = time.time()
     try:
         result = {"status": "ok", **run(spec)}
     except Exception as error:
-        result = {"status": "failed", **describe_failure(error)}
+        result = {"status": "failed", **describe_failure(error, spec)}
     result["seconds"] = round(time.time() - started, 3)
     result_path = Path(spec["result_path"])
     result_path.with_suffix(".tmp").write_text(json.dumps(result))
@@ -43,14 +45,35 @@ def main() -> int:
 def run(spec: dict) -> dict:
     project = Project(Path(spec["root"]))
     sys.path.insert(0, str(project.custom_sources))
-    from runner import dlt_settings, warehouse
+    from runner import dlt_settings, recovery, warehouse
 
     dlt_settings.register()
-    data = call_source(load_function(spec["module"], spec["function"], project), spec)
+    function = load_function(spec["module"], spec["function"], project)
     target = warehouse.for_project(project)
     pipeline = make_pipeline(spec["name"], project, target)
-    with target.write_lock(spec["lock_timeout"], f"dango sync {spec['name']}", on_wait=announce_wait):
-        info = pipeline.run(data, loader_file_format=dlt_settings.loader_file_format())
+    lock = lambda: target.write_lock(spec["lock_timeout"], f"dango sync {spec['name']}", on_wait=announce_wait)  # noqa: E731
+    recovery.drop_committed_extracts(Path(pipeline.working_dir))
+    if pipeline.has_pending_data:
+        # An earlier run was killed after extracting: dlt's run() loads what is pending, then stops
+        # without extracting, so finish that first and go on with a fresh extraction.
+        print("loading what an interrupted earlier run left pending", flush=True)
+        with lock():
+            pipeline.run()
+            # A kill can fall between dlt committing a package and saving its local state, so the
+            # state that package carried may be newer than ours; run() syncs only once per process.
+            pipeline.sync_destination()
+    for attempt in range(spec["retries"] + 1):
+        try:
+            data = call_source(function, spec)  # anew on each attempt: generators run once
+            with lock():
+                info = pipeline.run(data, loader_file_format=dlt_settings.loader_file_format())
+            break
+        except Exception as error:
+            if attempt == spec["retries"] or not is_transient(error):
+                raise
+            delay = min(2**attempt, MAX_BACKOFF)
+            print(f"attempt {attempt + 1} failed: {one_line(error)}; retrying in {delay}s", flush=True)
+            time.sleep(delay)
     counts = pipeline.last_trace.last_normalize_info.row_counts if pipeline.last_trace.last_normalize_info else {}
     return {
         "rows": {table: n for table, n in counts.items() if not table.startswith("_dlt")},
@@ -69,69 +92,48 @@ def make_pipeline(name: str, project: Project, target):
     )
 
 
-def load_function(module_name: str, function_name: str, project: Project):
-    """The decorated function `function_name` of `module_name`, or SourceError saying what is wrong."""
-    from dlt.extract.reference import SourceFactory
-    from dlt.extract.resource import DltResource
-
-    module = import_module(module_name, project)
-    function = getattr(module, function_name, None)
-    if isinstance(function, SourceFactory | DltResource):
-        return function
-    where = getattr(module, "__file__", None) or module_name
-    decorated = sorted(n for n, v in vars(module).items() if isinstance(v, SourceFactory | DltResource))
-    found = ", ".join(f"`{n}`" for n in decorated) or "none"
-    problem = "is not decorated with @dlt.source or @dlt.resource" if function else "not found"
-    raise SourceError(
-        f"source_function `{function_name}` {problem} in {project.relative(Path(where))}; "
-        f"decorated functions there: {found}. Fix source_function in .dango/sources.yml."
-    )
-
-
-def import_module(module_name: str, project: Project):
-    try:
-        return importlib.import_module(module_name)
-    except ModuleNotFoundError as error:
-        if error.name and (module_name == error.name or module_name.startswith(error.name + ".")):
-            folder = project.relative(project.custom_sources)
-            path = module_name.replace(".", "/")
-            raise SourceError(
-                f"source_module `{module_name}` not found: looked for {folder}/{path}.py, "
-                f"{folder}/{path}/__init__.py and installed packages. Check the file name (without .py) "
-                "in .dango/sources.yml, or install the package into the project's .venv."
-            ) from None
-        raise SourceError(
-            f"source_module `{module_name}` imports `{error.name}`, which is not installed. Add it to "
-            "requirements.txt in the project root and run `make setup`."
-        ) from error
-
-
 def call_source(function, spec: dict):
     """Call the source function with function_kwargs; a wrong argument is the user's to fix."""
-    import inspect
-
-    kwargs = spec["kwargs"]
-    try:
-        inspect.signature(function).bind_partial(**kwargs)
-    except TypeError as error:
-        accepted = ", ".join(inspect.signature(function).parameters) or "none"
-        raise SourceError(
-            f"function_kwargs do not fit `{spec['function']}`: {error}. Accepted arguments: {accepted}."
-        ) from None
-    return function(**kwargs)
+    check_kwargs(function, spec["function"], spec["kwargs"])
+    return function(**spec["kwargs"])
 
 
 def announce_wait(holder: str) -> None:
     print(f"waiting for the warehouse lock, held by {holder}", flush=True)
 
 
-def describe_failure(error: BaseException) -> dict:
+def describe_failure(error: BaseException, spec: dict) -> dict:
     """The error's first line and the last frames of the traceback where it was raised."""
     if isinstance(error, SourceError) or type(error).__name__ == "LockTimeout":
         return {"error": str(error), "traceback": ""}
     root = root_cause(error)
+    duckdb = sys.modules.get("duckdb")
+    warehouse_file = str(Project(Path(spec["root"])).data / "warehouse.duckdb")
+    if duckdb and isinstance(root, duckdb.Error) and warehouse_file in str(root):
+        return {
+            "error": f"data/warehouse.duckdb cannot be read by DuckDB {duckdb.__version__}: {root}. If it is "
+            "damaged, move it aside (the next sync reloads every source) or restore a backup.",
+            "traceback": "",
+        }
     frames = traceback.format_exception(type(root), root, root.__traceback__)
     return {"error": f"{type(root).__name__}: {str(root).strip()}", "traceback": "".join(frames[-4:])}
+
+
+def is_transient(error: BaseException) -> bool:
+    """Errors that can pass on their own: network failures, HTTP 408, 429 and 5xx. Never code bugs."""
+    root = root_cause(error)
+    requests = sys.modules.get("requests")  # a requests error exists only if requests was imported
+    if requests and isinstance(root, requests.HTTPError):
+        status = getattr(root.response, "status_code", None)
+        return status in TRANSIENT_HTTP_STATUS or (status or 0) >= 500
+    if requests and isinstance(root, requests.ConnectionError | requests.Timeout):
+        return True
+    return isinstance(root, ConnectionError | TimeoutError)
+
+
+def one_line(error: BaseException) -> str:
+    root = root_cause(error)
+    return f"{type(root).__name__}: {str(root).strip().splitlines()[0] if str(root).strip() else ''}"
 
 
 def root_cause(error: BaseException) -> BaseException:

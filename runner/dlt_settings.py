@@ -13,6 +13,12 @@ DEFAULTS = {
         # dlt's default for DuckDB (insert_values) is about 5x slower and uses 15x the memory.
         "loader_file_format": "parquet",
     },
+    "load": {
+        # Nightly runs for years: keep each load package's record, not a copy of its data,
+        # and empty the staging dataset once a replace has been swapped in.
+        "delete_completed_jobs": True,
+        "truncate_staging_dataset": True,
+    },
     "destination": {
         # Load a replace table into a staging dataset and swap it in one transaction, so a load
         # that fails half way leaves the previous table whole.

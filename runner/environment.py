@@ -16,6 +16,10 @@ from runner.project import Project
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SECRET_NAME = re.compile(r"key|token|secret|password|passwd|credential", re.IGNORECASE)
+# Names that contain "key" but hold column names, such as dlt's primary_key and merge_key.
+NOT_SECRET_NAME = re.compile(
+    r"(primary|merge|partition|cursor|sort|foreign|unique|natural|surrogate|dedup|row|join)_?keys?$", re.IGNORECASE
+)
 # Shorter values would turn ordinary words and numbers into asterisks.
 MIN_SECRET_LENGTH = 4
 
@@ -54,10 +58,31 @@ class Redactor:
 def redactor(project: Project, extra_values=()) -> Redactor:
     """A Redactor for `.env`, `.dlt/secrets.toml`, and environment variables named like secrets."""
     values = list(dotenv(project).values())
-    values += [value for name, value in os.environ.items() if SECRET_NAME.search(name)]
+    values += [value for name, value in os.environ.items() if looks_secret(name)]
     values += list(_toml_strings(project.secrets_file))
     values += list(extra_values)
     return Redactor(values)
+
+
+def looks_secret(name: str) -> bool:
+    return bool(SECRET_NAME.search(name)) and not NOT_SECRET_NAME.search(name)
+
+
+def secret_literals(kwargs: dict, path: tuple = ()):
+    """(key path, value) of literal values under secret-looking keys, at any depth of function_kwargs."""
+    for key, value in kwargs.items():
+        if isinstance(value, dict):
+            yield from secret_literals(value, path + (str(key),))
+        elif looks_secret(str(key)) and _is_literal(value):
+            yield path + (str(key),), value
+
+
+def _is_literal(value) -> bool:
+    if isinstance(value, list):
+        return any(map(_is_literal, value))
+    return (isinstance(value, str) and bool(value.strip())) or (
+        isinstance(value, int | float) and not isinstance(value, bool)
+    )
 
 
 def _toml_strings(path: Path):

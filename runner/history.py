@@ -27,17 +27,21 @@ def record(project: Project, entry: dict) -> None:
         os.close(fd)
 
 
-def last_runs(project: Project) -> dict[str, dict]:
-    """The newest entry of each source."""
-    latest: dict[str, dict] = {}
+def runs(project: Project) -> list[dict]:
+    """Every recorded run, oldest first."""
     try:
         lines = history_file(project).read_text().splitlines()
     except OSError:
-        return latest
+        return []
+    entries = []
     for line in lines:
         try:
-            entry = json.loads(line)
+            entries.append(json.loads(line))
         except ValueError:
             continue  # a line cut short by a full disk or a kill
-        latest[entry["source"]] = entry
-    return latest
+    return entries
+
+
+def last_runs(project: Project) -> dict[str, dict]:
+    """The newest entry of each source."""
+    return {entry["source"]: entry for entry in runs(project)}

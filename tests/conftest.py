@@ -42,8 +42,9 @@ class Project:
         self.root = root
         self.env = env
 
-    def dango(self, *args, cwd: Path | None = None, check=None, **kwargs) -> subprocess.CompletedProcess:
-        return run_dango(*args, cwd=cwd or self.root, env=self.env, check=check, **kwargs)
+    def dango(self, *args, cwd: Path | None = None, env: dict | None = None, check=None, **kwargs):
+        """bin/dango ARGS in the project; `env` adds variables to the project's environment."""
+        return run_dango(*args, cwd=cwd or self.root, env={**self.env, **(env or {})}, check=check, **kwargs)
 
     def sync(self, *names, check=0, **kwargs) -> subprocess.CompletedProcess:
         return self.dango("sync", *names, check=check, **kwargs)

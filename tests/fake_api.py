@@ -30,7 +30,8 @@ class FakeApi:
         ]
         self.accounts = [{"id": i, "name": f"Account {i}"} for i in (1, 2, 3)]
         self.api_key = "sk_test_4f9a8b7c6d5e"
-        self.fail_paths: dict[str, int] = {}
+        self.fail_paths: dict[str, int] = {}  # path -> status returned on every request
+        self.flaky: dict[str, list[int]] = {}  # path -> statuses returned, one per request, before success
         self.requests_seen: list[tuple[str, dict]] = []
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.url = f"http://127.0.0.1:{self._server.server_port}"
@@ -50,6 +51,8 @@ class FakeApi:
     def route(self, path: str, query: dict, headers) -> tuple[int, object]:
         if path in self.fail_paths:
             return self.fail_paths[path], {"error": "failing on purpose"}
+        if self.flaky.get(path):
+            return self.flaky[path].pop(0), {"error": "failing for now"}
         limit = int(query.get("limit", 30))
         offset = int(query.get("offset", 0))
         if path == "/products":

@@ -1,5 +1,6 @@
 """bin/dango sync: isolation between sources, locking, state, secrets and exit codes."""
 
+import datetime
 import shutil
 import subprocess
 import time
@@ -256,3 +257,36 @@ def test_lock_timeout_fails_the_source_and_names_the_holder(project):
         holder.kill()
     assert "waiting for the warehouse lock" in result.stdout
     assert "still held by" in result.stdout and "raise --lock-timeout" in result.stdout
+
+
+def test_yaml_dates_in_function_kwargs_reach_the_source_as_dates(project):
+    code = """
+    import datetime
+    import dlt
+
+    @dlt.resource
+    def dated(since):
+        assert isinstance(since, datetime.date), type(since)
+        yield {"since": since.isoformat()}
+    """
+    project.add_source("dated", code, kwargs={"since": datetime.date(2024, 1, 31)})
+    assert "since: 2024-01-31" in project.sources_yml.read_text()
+    project.sync()
+    assert project.query("select since from raw_dated.dated") == [("2024-01-31",)]
+
+
+def test_column_names_in_kwargs_are_not_taken_for_secrets(project):
+    code = """
+    import dlt
+
+    @dlt.source
+    def keyed(primary_key: str):
+        @dlt.resource(primary_key=primary_key, write_disposition="merge")
+        def rows():
+            print("merging on", primary_key)
+            yield [{"order_id": 1}]
+        return [rows()]
+    """
+    project.add_source("keyed", code, kwargs={"primary_key": "order_id"})
+    result = project.sync()
+    assert "merging on order_id" in result.stdout

@@ -1,0 +1,103 @@
+"""`dango schedule`: a systemd service and timer pair, or a crontab line, for unattended runs.
+
+The scheduled command is the same a person types: `bin/dango sync` (all enabled sources, or one)
+then `bin/dango run` (dbt build), by absolute paths, from the project root. systemd stops it with
+SIGTERM to Dango alone (KillMode=mixed), which stops the running source and releases the warehouse
+lock, and only kills what is left after TimeoutStopSec.
+"""
+
+import re
+import shlex
+import subprocess
+from pathlib import Path
+
+from runner.errors import DangoError
+from runner.project import Project
+
+DANGO = Path(__file__).resolve().parent.parent / "bin" / "dango"
+# Longer than sync's own grace for a child (10 s), so Dango can report what it left pending.
+STOP_TIMEOUT_SECONDS = 60
+CRON_MARKER = "# dango:"
+
+
+def unit_name(project: Project, source: str | None) -> str:
+    base = re.sub(r"[^A-Za-z0-9_-]+", "-", project.root.name).strip("-") or "project"
+    return f"dango-{base}" + (f"-{source}" if source else "")
+
+
+def commands(project: Project, source: str | None, transform: bool) -> list[str]:
+    """The commands to run in order, each stopping the schedule when it fails, as `make all` does."""
+    dango = f"{shlex.quote(str(DANGO))} --project-dir {shlex.quote(str(project.root))}"
+    steps = [f"{dango} sync" + (f" {shlex.quote(source)}" if source else "")]
+    if transform:
+        steps.append(f"{dango} run")
+    return steps
+
+
+def parse_time(at: str) -> tuple[int, int]:
+    match = re.fullmatch(r"(\d{1,2}):(\d{2})", at)
+    if not match or int(match[1]) > 23 or int(match[2]) > 59:
+        raise DangoError(f"--at {at!r} is not a time of day; write it as HH:MM, such as 02:30.")
+    return int(match[1]), int(match[2])
+
+
+def systemd_units(project: Project, source: str | None, at: str, transform: bool) -> dict[str, str]:
+    hour, minute = parse_time(at)
+    name = unit_name(project, source)
+    what = f"source {source}" if source else "all sources"
+    # One ExecStart per step, no shell: Dango itself is the main process and gets the SIGTERM.
+    exec_lines = "\n".join(f"ExecStart={step}" for step in commands(project, source, transform))
+    service = f"""[Unit]
+Description=Dango sync of {what} in {project.root}
+Wants=network-online.target
+After=network-online.target
+
+[Service]
+Type=oneshot
+WorkingDirectory={project.root}
+{exec_lines}
+KillMode=mixed
+KillSignal=SIGTERM
+TimeoutStopSec={STOP_TIMEOUT_SECONDS}
+"""
+    timer = f"""[Unit]
+Description=Run {name}.service daily at {hour:02d}:{minute:02d}
+
+[Timer]
+OnCalendar=*-*-* {hour:02d}:{minute:02d}:00
+Persistent=true
+RandomizedDelaySec=60
+
+[Install]
+WantedBy=timers.target
+"""
+    return {f"{name}.service": service, f"{name}.timer": timer}
+
+
+def cron_line(project: Project, source: str | None, at: str, transform: bool) -> str:
+    hour, minute = parse_time(at)
+    log = shlex.quote(str(project.logs_dir / "cron.log"))
+    steps = " && ".join(commands(project, source, transform))
+    logs = shlex.quote(str(project.logs_dir))
+    run = f"cd {shlex.quote(str(project.root))} && mkdir -p {logs} && {{ {steps}; }} >> {log} 2>&1"
+    return f"{minute} {hour} * * * {run} {CRON_MARKER} {unit_name(project, source)}"
+
+
+def install_systemd(units: dict[str, str], folder: Path) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for filename, text in units.items():
+        (folder / filename).write_text(text)
+        written.append(folder / filename)
+    return written
+
+
+def install_cron(line: str) -> None:
+    """Add the line to the user's crontab, replacing an earlier one for the same unit."""
+    marker = line[line.index(CRON_MARKER) :]
+    try:
+        current = subprocess.run(["crontab", "-l"], capture_output=True, text=True, check=False).stdout
+        kept = [entry for entry in current.splitlines() if not entry.endswith(marker)]
+        subprocess.run(["crontab", "-"], input="\n".join([*kept, line]) + "\n", text=True, check=True)
+    except (OSError, subprocess.CalledProcessError) as error:
+        raise DangoError(f"could not install the crontab line ({error}); add it by hand with `crontab -e`.") from error

@@ -1,0 +1,247 @@
+"""Unattended runs: kills, signals, hangs, transient errors, a full or read-only disk, a bad warehouse.
+
+Every fault is done for real (signals to real processes, a real tmpfs, a damaged file) and the
+checks are what an operator would look at: rows in tables, exit codes and messages.
+"""
+
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+
+from tests.conftest import DANGO
+
+pytestmark = pytest.mark.integration
+
+# An incremental source whose extraction can be slowed and whose rows are easy to count.
+COUNTER = """
+import os
+import time
+import dlt
+
+@dlt.resource(name="events", write_disposition="{disposition}", primary_key="id")
+def counter(cursor=dlt.sources.incremental("id", initial_value=0)):
+    batch = int(os.environ.get("BATCH", "1000"))
+    start = cursor.last_value
+    print("start", start, flush=True)
+    for page in range(int(os.environ.get("PAGES", "5"))):
+        print(f"page {{page}}", flush=True)
+        time.sleep(float(os.environ.get("PAGE_SECONDS", "0")))
+        yield [{{"id": start + page * batch + i + 1, "payload": "x" * 50}} for i in range(batch)]
+"""
+
+
+def start_sync(project, *args, **env) -> subprocess.Popen:
+    """A sync in its own process group, as a terminal, cron or systemd would start it."""
+    return subprocess.Popen(
+        [DANGO, "sync", *args],
+        cwd=project.root,
+        env={**env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def wait_for(condition, seconds: float = 60) -> None:
+    deadline = time.time() + seconds
+    while not condition():
+        assert time.time() < deadline, "condition not reached in time"
+        time.sleep(0.02)
+
+
+def read_until(process: subprocess.Popen, marker: str) -> str:
+    seen = ""
+    for line in process.stdout:
+        seen += line
+        if marker in line:
+            return seen
+    raise AssertionError(f"{marker!r} never printed:\n{seen}")
+
+
+def package_in(project, name: str, stage: str) -> bool:
+    folder = project.root / "data" / "pipelines" / name / stage
+    return folder.is_dir() and any(folder.iterdir())
+
+
+@pytest.mark.parametrize("disposition", ["append", "merge"])
+@pytest.mark.parametrize("stage", ["extract", "normalize", "load"])
+def test_kill_9_loses_and_duplicates_nothing(project, disposition, stage):
+    project.add_source("events", COUNTER.format(disposition=disposition), function="counter")
+    project.sync("events")  # 5,000 rows, so state and tables exist
+    env = {"PAGES": "20", "BATCH": "5000", "PAGE_SECONDS": "0.2" if stage == "extract" else "0"}
+    if stage == "load":
+        env["NORMALIZE__LOADER_FILE_FORMAT"] = "insert_values"  # a slower load widens the window
+    sync = start_sync(project, "events", **env)
+    if stage == "extract":
+        read_until(sync, "page 3")
+    else:
+        folder = {"normalize": "normalize/extracted", "load": "load/normalized"}[stage]
+        wait_for(lambda: package_in(project, "events", folder))
+    os.killpg(sync.pid, signal.SIGKILL)
+    sync.wait()
+    after_kill = project.count("raw_events.events")
+    assert after_kill in (5_000, 105_000)  # nothing, or the whole package: never part of one
+
+    result = project.sync("events", env={"PAGES": "1", "BATCH": "10"})
+    assert "[events] ok" in result.stdout
+    ids = project.query("select count(*), count(distinct id), min(id), max(id) from raw_events.events")[0]
+    expected_max = ids[3]
+    assert ids[0] == ids[1] == expected_max, f"duplicates or gaps: {ids}"
+    assert expected_max in (5_010, 105_010), (after_kill, result.stdout)
+
+
+def test_sigterm_stops_the_run_and_the_next_sync_finishes(project):
+    project.add_source("events", COUNTER.format(disposition="append"), function="counter")
+    project.add_source("later", COUNTER.format(disposition="append"), function="counter", module="later")
+    sync = start_sync(project, PAGES="50", PAGE_SECONDS="0.2")
+    read_until(sync, "page 2")
+    sync.send_signal(signal.SIGTERM)  # systemd's stop, to Dango alone
+    output, _ = sync.communicate(timeout=60)
+    assert sync.returncode == 128 + signal.SIGTERM
+    assert "[events] CANCELLED" in output and "stopped by SIGTERM" in output
+    assert "not started: later" in output
+    assert not (project.root / "data" / "warehouse.duckdb").exists() or project.tables("raw_events") == set()
+    project.sync()
+    assert project.count("raw_events.events") == 5_000 and project.count("raw_later.events") == 5_000
+
+
+def test_ctrl_c_stops_the_run(project):
+    project.add_source("events", COUNTER.format(disposition="append"), function="counter")
+    sync = start_sync(project, PAGES="50", PAGE_SECONDS="0.2")
+    read_until(sync, "page 2")
+    os.killpg(sync.pid, signal.SIGINT)  # what a terminal sends to the foreground group
+    output, _ = sync.communicate(timeout=60)
+    assert sync.returncode == 128 + signal.SIGINT
+    assert "stopped by SIGINT" in output
+
+
+def test_a_hanging_source_times_out_and_the_others_go_on(project):
+    project.add_source("hangs", COUNTER.format(disposition="append"), function="counter", timeout=2)
+    never_waits = COUNTER.format(disposition="append").replace('os.environ.get("PAGE_SECONDS", "0")', '"0"')
+    project.add_source("events", never_waits, function="counter")
+    started = time.time()
+    result = project.sync(check=1, env={"PAGE_SECONDS": "30"})
+    assert "[hangs] TIMED OUT" in result.stdout and "timeout of 2s" in result.stdout
+    assert "[events] ok" in result.stdout and project.count("raw_events.events") == 5_000
+    assert time.time() - started < 50
+    result = project.dango("sync", "hangs", "--timeout", "1", check=1, env={"PAGE_SECONDS": "30"})
+    assert "[hangs] TIMED OUT" in result.stdout and "timeout of 1s" in result.stdout
+
+
+def test_timeout_from_sources_yml_defaults(project):
+    project.add_source("hangs", COUNTER.format(disposition="append"), function="counter")
+    project.sources_yml.write_text(project.sources_yml.read_text() + "defaults:\n  timeout: 2\n")
+    result = project.sync(check=1, env={"PAGE_SECONDS": "30"})
+    assert "[hangs] TIMED OUT" in result.stdout and "timeout of 2s" in result.stdout
+
+
+FLAKY = """
+import dlt
+import requests
+
+@dlt.source
+def flaky(base_url: str):
+    @dlt.resource(write_disposition="replace")
+    def items():
+        response = requests.get(f"{base_url}/items", params={"limit": 5})
+        response.raise_for_status()
+        yield response.json()["items"]
+    return [items()]
+"""
+
+
+def test_transient_errors_are_retried_with_a_fresh_source(project, api):
+    project.add_source("flaky", FLAKY, kwargs={"base_url": api.url}, retries=2)
+    api.flaky["/items"] = [503, 429]
+    result = project.sync("flaky")
+    assert result.stdout.count("retrying in") == 2 and "503" in result.stdout
+    assert project.count("raw_flaky.items") == 5
+
+
+def test_retries_give_up_and_programming_errors_are_never_retried(project, api):
+    project.add_source("flaky", FLAKY, kwargs={"base_url": api.url}, retries=1)
+    api.flaky["/items"] = [500, 500]
+    result = project.sync("flaky", check=1)
+    assert result.stdout.count("retrying in") == 1 and "HTTPError: 500" in result.stdout
+    project.write("custom_sources/flaky.py", FLAKY.replace('["items"]', '["no_such_key"]'))
+    result = project.sync("flaky", check=1)
+    assert "KeyError" in result.stdout and "retrying" not in result.stdout
+
+
+def test_a_dead_lock_holder_never_blocks(project):
+    project.add_source("events", COUNTER.format(disposition="append"), function="counter")
+    (project.root / "data").mkdir()
+    hold = "import fcntl, sys, time; f = open(sys.argv[1], 'a'); fcntl.flock(f, fcntl.LOCK_EX); time.sleep(60)"
+    holder = subprocess.Popen(["python3", "-c", hold, str(project.root / "data" / "warehouse.duckdb.lock")])
+    time.sleep(0.5)
+    holder.kill()
+    holder.wait()
+    project.sync("--lock-timeout", "5")
+    assert project.count("raw_events.events") == 5_000
+
+
+def test_a_file_that_is_not_duckdb_is_named(project):
+    project.add_source("events", COUNTER.format(disposition="append"), function="counter")
+    (project.root / "data").mkdir()
+    (project.root / "data" / "warehouse.duckdb").write_text("these are not the bytes you are looking for\n" * 200)
+    result = project.dango("sync", check=2)
+    assert "data/warehouse.duckdb cannot be opened by DuckDB" in result.stderr
+    assert "not a valid DuckDB database file" in result.stderr
+
+
+def test_a_truncated_warehouse_is_named_and_not_touched(project):
+    project.add_source("events", COUNTER.format(disposition="append"), function="counter")
+    project.sync()
+    warehouse = project.root / "data" / "warehouse.duckdb"
+    data = warehouse.read_bytes()
+    warehouse.write_bytes(data[: len(data) // 3])
+    result = project.dango("sync", check=1)
+    assert "data/warehouse.duckdb cannot be read by DuckDB" in result.stdout
+    assert warehouse.read_bytes() == data[: len(data) // 3]
+
+
+@pytest.fixture
+def small_disk(project):
+    """data/ on an 8 MiB tmpfs, mounted for real; skipped where this user may not mount."""
+    data = project.root / "data"
+    data.mkdir()
+    mount = ["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(data)]
+    mounted = subprocess.run(mount, check=False, capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
+    yield data
+    subprocess.run(["umount", "-l", str(data)], check=False)
+
+
+def test_a_full_disk_fails_the_source_and_keeps_the_loaded_data(project, small_disk):
+    project.add_source("events", COUNTER.format(disposition="replace"), function="counter")
+    project.sync()
+    result = project.sync(check=1, env={"PAGES": "400", "BATCH": "5000"})
+    assert "No space left on device" in result.stdout + result.stderr
+    assert project.count("raw_events.events") == 5_000
+
+
+def test_a_read_only_data_folder_is_a_clear_error(project, small_disk):
+    project.add_source("events", COUNTER.format(disposition="append"), function="counter")
+    project.sync()
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    result = project.dango("sync", check=2)
+    assert "cannot write to data/: Read-only file system" in result.stderr
+    assert project.count("raw_events.events") == 5_000
+
+
+def test_run_history_in_the_warehouse_and_status(project):
+    project.add_source("events", COUNTER.format(disposition="append"), function="counter")
+    project.add_source("broken", "import dlt\n\n@dlt.resource\ndef broken():\n    yield 1 / 0\n")
+    project.sync(check=1)
+    rows = project.query("select source, status, rows::varchar, error from dango.runs order by source")
+    assert rows[0][:2] == ("broken", "failed") and "ZeroDivisionError" in rows[0][3]
+    assert rows[1][:2] == ("events", "ok") and '"events": 5000' in rows[1][2]
+    status = project.dango("status", check=0)
+    assert "events" in status.stdout and "broken" in status.stdout and "never" in status.stdout
+    stale = project.dango("status", "--max-age", "26h", check=1)
+    assert "stale: no success within 26h for broken" in stale.stderr
