@@ -1,14 +1,14 @@
 """The child process that runs one source: import it, call it, run its dlt pipeline.
 
-Started by `runner.sync` as `python -m runner.child` with the project root as working folder and a
-JSON spec on stdin; it writes a JSON result to the spec's `result_path` and exits 0 on success, 1 on
+Started by `runner.sync` as `python -m runner.child SPEC` with the project root as working folder and
+the path of a pickled spec; it writes a JSON result to the spec's `result_path` and exits 0 on success, 1 on
 failure. Anything it prints is relayed (redacted) by the parent. A child that dies without a result
 is reported by the parent from its exit code.
 
-The warehouse lock is held for the whole pipeline run, so incremental state restored from the
-warehouse and the load that advances it are never interleaved with another writer. dlt opens the
-DuckDB file only while it syncs state and loads, so a source may read it with read_only=True
-during extraction.
+Only the steps that touch the warehouse hold its lock (exclusively): restoring state from it and
+loading. Extraction and normalization run unlocked, so sources run side by side with `--jobs`. A
+source that reads the warehouse while extracting takes the lock shared (runner/read_guard.py). The
+parent holds a per-source lock around the whole child, so one source never runs twice at once.
 """
 
 import json
@@ -32,7 +32,8 @@ def main() -> int:
     spec_path.unlink()
     started = time.time()
     try:
-        result = {"status": "ok", **run(spec)}
+        with source_lock(spec):
+            result = {"status": "ok", **run(spec)}
     except Exception as error:
         result = {"status": "failed", **describe_failure(error, spec)}
     result["seconds"] = round(time.time() - started, 3)
@@ -42,43 +43,115 @@ def main() -> int:
     return 0 if result["status"] == "ok" else 1
 
 
+def source_lock(spec: dict):
+    """Held for the child's whole life: two syncs of one source never share its dlt working folder."""
+    from runner import lock
+
+    path = Project(Path(spec["root"])).data / "locks" / f"{spec['source'].name}.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+
+    def announce(holder: str) -> None:
+        print(f"waiting for another run of this source, held by {holder}", flush=True)
+
+    return lock.hold(path, spec["lock_timeout"], f"dango sync {spec['source'].name}", announce)
+
+
 def run(spec: dict) -> dict:
     project = Project(Path(spec["root"]))
     sys.path.insert(0, str(project.custom_sources))
-    from runner import dlt_settings, recovery, warehouse
+    from runner import dlt_settings, read_guard, recovery, warehouse
 
     dlt_settings.register()
-    function = load_function(spec["module"], spec["function"], project)
     target = warehouse.for_project(project)
-    pipeline = make_pipeline(spec["name"], project, target)
-    lock = lambda: target.write_lock(spec["lock_timeout"], f"dango sync {spec['name']}", on_wait=announce_wait)  # noqa: E731
+    read_guard.install(
+        target.path, target.lock_path, spec["lock_timeout"], announce_wait, lambda: wait_for_earlier(spec)
+    )
+    source = spec["source"]
+    function = load_function(source.module, source.function, project)
+    pipeline = make_pipeline(source.name, project, target)
+
+    def locked():
+        return target.write_lock(spec["lock_timeout"], f"dango sync {source.name}", on_wait=announce_wait)
+
     recovery.drop_committed_extracts(Path(pipeline.working_dir))
+    with locked():
+        pipeline.sync_destination()  # the state in the warehouse wins when newer, or data/pipelines is gone
     if pipeline.has_pending_data:
-        # An earlier run was killed after extracting: dlt's run() loads what is pending, then stops
-        # without extracting, so finish that first and go on with a fresh extraction.
-        print("loading what an interrupted earlier run left pending", flush=True)
-        with lock():
-            pipeline.run()
-            # A kill can fall between dlt committing a package and saving its local state, so the
-            # state that package carried may be newer than ours; run() syncs only once per process.
-            pipeline.sync_destination()
-    for attempt in range(spec["retries"] + 1):
+        load_pending(pipeline, locked)
+    extract_with_retries(pipeline, function, spec, dlt_settings.loader_file_format())
+    normalized = pipeline.normalize()
+    read_guard.uninstall()
+    with locked():
+        loaded = pipeline.load()
+        rows = {table: n for table, n in sorted(normalized.row_counts.items()) if not table.startswith("_dlt")}
+        # While the lock is held anyway: record the run and refresh the staging models, so neither
+        # costs the parent an import of DuckDB or another turn at the lock.
+        target.insert_run(
+            {
+                "source": source.name,
+                "status": "ok",
+                "started": spec["started"],
+                "ended": time.time(),
+                "rows": rows,
+                "load_ids": list(loaded.loads_ids),
+                "error": "",
+                "log": spec["log"],
+            }
+        )
+        staging_report = generate_staging(project, target, source)
+    return {"rows": rows, "load_ids": list(loaded.loads_ids), "recorded": True, "staging": staging_report}
+
+
+def generate_staging(project: Project, target, source) -> list[str]:
+    """The staging models' report lines; a failure here is reported, never fails the load that happened."""
+    from runner import staging
+
+    try:
+        return staging.generate_locked(project, target, [source])[0]
+    except Exception as error:
+        return [f"[{source.name}] staging models not generated: {type(error).__name__}: {error}"]
+
+
+def wait_for_earlier(spec: dict) -> None:
+    """Wait until the sources listed before this one in the sync have ended (the parent marks them)."""
+    markers = [Path(spec["run_dir"]) / f"{name}.done" for name in spec["earlier"]]
+    deadline = time.monotonic() + spec["lock_timeout"]
+    announced = False
+    while not all(marker.exists() for marker in markers):
+        if not announced:
+            waiting = ", ".join(m.stem for m in markers if not m.exists())
+            print(f"waiting for {waiting} (listed before this source) to finish, then reading the warehouse")
+            announced = True
+        if time.monotonic() > deadline:
+            raise SourceError(f"sources listed before this one did not finish within {spec['lock_timeout']:g}s")
+        time.sleep(0.1)
+
+
+def load_pending(pipeline, locked) -> None:
+    """Finish the packages an interrupted run extracted or normalized, before extracting anew."""
+    print("loading what an interrupted earlier run left pending", flush=True)
+    if pipeline.list_extracted_load_packages():
+        pipeline.normalize()
+    with locked():
+        pipeline.load()
+        # A kill can fall between dlt committing a package and saving its local state, so the
+        # state that package carried may be newer than ours.
+        pipeline.sync_destination()
+
+
+def extract_with_retries(pipeline, function, spec: dict, file_format: str) -> None:
+    """Extract, building the source anew for each attempt after a transient error."""
+    retries = spec["source"].retries
+    for attempt in range(retries + 1):
         try:
-            data = call_source(function, spec)  # anew on each attempt: generators run once
-            with lock():
-                info = pipeline.run(data, loader_file_format=dlt_settings.loader_file_format())
-            break
+            pipeline.extract(call_source(function, spec), loader_file_format=file_format)
+            return
         except Exception as error:
-            if attempt == spec["retries"] or not is_transient(error):
+            if attempt == retries or not is_transient(error):
                 raise
             delay = min(2**attempt, MAX_BACKOFF)
             print(f"attempt {attempt + 1} failed: {one_line(error)}; retrying in {delay}s", flush=True)
             time.sleep(delay)
-    counts = pipeline.last_trace.last_normalize_info.row_counts if pipeline.last_trace.last_normalize_info else {}
-    return {
-        "rows": {table: n for table, n in counts.items() if not table.startswith("_dlt")},
-        "load_ids": list(info.loads_ids),
-    }
 
 
 def make_pipeline(name: str, project: Project, target):
@@ -94,8 +167,9 @@ def make_pipeline(name: str, project: Project, target):
 
 def call_source(function, spec: dict):
     """Call the source function with function_kwargs; a wrong argument is the user's to fix."""
-    check_kwargs(function, spec["function"], spec["kwargs"])
-    return function(**spec["kwargs"])
+    source = spec["source"]
+    check_kwargs(function, source.function, source.kwargs)
+    return function(**source.kwargs)
 
 
 def announce_wait(holder: str) -> None:

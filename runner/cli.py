@@ -38,22 +38,7 @@ def cmd_sync(args) -> int:
     if not selected:
         print("sync: no enabled sources in .dango/sources.yml; nothing to do")
         return 0
-    code = sync.sync(project, selected, args.lock_timeout, args.timeout)
-    return generate_after_sync(project, selected, args.lock_timeout, code)
-
-
-def generate_after_sync(project, selected, lock_timeout: float, code: int) -> int:
-    """Refresh the synced sources' staging models; a failure here never hides the sync's exit code."""
-    from runner import staging
-
-    if code not in (0, 1):
-        return code  # stopped by a signal: the user wants it to end now
-    try:
-        staging.generate(project, selected, lock_timeout)
-    except Exception as error:
-        print(f"dango: error: staging models not generated: {type(error).__name__}: {error}", file=sys.stderr)
-        return code or 1
-    return code
+    return sync.sync(project, selected, args.lock_timeout, args.timeout, args.jobs or sync.DEFAULT_JOBS)
 
 
 def cmd_validate(args) -> int:
@@ -186,6 +171,13 @@ def parser() -> argparse.ArgumentParser:
         default=DEFAULT_LOCK_TIMEOUT,
         metavar="SECONDS",
         help=f"how long to wait for another run's warehouse lock (default: {DEFAULT_LOCK_TIMEOUT})",
+    )
+    sync.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        metavar="N",
+        help="sources to run at the same time (default: twice the cores, at most 8); loads still take turns",
     )
     sync.add_argument(
         "--timeout",

@@ -5,6 +5,7 @@ dies, even by kill -9. The lock file is never deleted: locks belong to the inode
 written to a sidecar file once the lock is won, for the messages of those who wait.
 """
 
+import fcntl
 import json
 import os
 import sys
@@ -40,10 +41,7 @@ def hold(lock_path: Path, timeout: float, purpose: str, on_wait=None):
         try:
             lock.acquire(timeout=timeout)
         except Timeout:
-            raise LockTimeout(
-                f"the warehouse lock {lock_path.name} was still held by {describe_holder(lock_path)} "
-                f"after {timeout:g}s. Wait for that run to finish, or raise --lock-timeout."
-            ) from None
+            raise timed_out(lock_path, timeout) from None
     try:
         _holder_file(lock_path).write_text(
             json.dumps({"pid": os.getpid(), "command": purpose or " ".join(sys.argv), "since": time.time()})
@@ -51,6 +49,40 @@ def hold(lock_path: Path, timeout: float, purpose: str, on_wait=None):
         yield
     finally:
         lock.release()
+
+
+def acquire_shared(lock_path: Path, timeout: float, on_wait=None) -> int:
+    """Take the lock shared (many readers, no writer) and return the descriptor that holds it.
+
+    Writers take it exclusively through `hold`; both are flock on the same file, so a reader waits
+    for a write in progress and a writer for the readers. Release with `release_shared`.
+    """
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    deadline = time.monotonic() + timeout
+    waited = False
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            return fd
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                os.close(fd)
+                raise timed_out(lock_path, timeout) from None
+            if on_wait and not waited:
+                on_wait(describe_holder(lock_path))
+                waited = True
+            time.sleep(0.05)
+
+
+def release_shared(fd: int) -> None:
+    os.close(fd)  # closing the descriptor releases its flock
+
+
+def timed_out(lock_path: Path, timeout: float) -> LockTimeout:
+    return LockTimeout(
+        f"the lock {lock_path.name} was still held by {describe_holder(lock_path)} after {timeout:g}s. "
+        "Wait for that run to finish, or raise --lock-timeout."
+    )
 
 
 def _holder_file(lock_path: Path) -> Path:

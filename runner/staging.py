@@ -210,22 +210,29 @@ def generate(project: Project, sources: list[Source], lock_timeout: float, regis
     lock.LockTimeout when another run holds it too long.
     """
     target = warehouse.for_project(project)
-    folder = staging_dir(project)
-    lines, outcomes = [], []
     with target.write_lock(lock_timeout, "dango generate", on_wait=announce_wait):
-        catalog = target.catalog(DATASET_PREFIX)
-        for source in sources:
-            tables = catalog.tables.get(source.dataset)
-            if tables is None:
-                lines.append(f"[{source.name}] no staging models: {source.dataset} is not in the warehouse yet")
-                continue
-            outcomes.append(generate_source(folder, source, tables, catalog.reserved_words))
-            lines += report(outcomes[-1], project.relative(folder))
+        lines, outcomes, catalog = generate_locked(project, target, sources)
     for line in lines:
         print(line, flush=True)
     for warning in orphans(project, catalog.tables, registered) if registered is not None else []:
         print(warning, file=sys.stderr, flush=True)
     return outcomes
+
+
+def generate_locked(project: Project, target, sources: list[Source]):
+    """Generate for `sources`, the caller holding the warehouse lock (a sync's child does, after its
+    load). Returns the report lines, the outcomes and the catalog read."""
+    folder = staging_dir(project)
+    lines, outcomes = [], []
+    catalog = target.catalog(DATASET_PREFIX)
+    for source in sources:
+        tables = catalog.tables.get(source.dataset)
+        if tables is None:
+            lines.append(f"[{source.name}] no staging models: {source.dataset} is not in the warehouse yet")
+            continue
+        outcomes.append(generate_source(folder, source, tables, catalog.reserved_words))
+        lines += report(outcomes[-1], project.relative(folder))
+    return lines, outcomes, catalog
 
 
 def announce_wait(holder: str) -> None:

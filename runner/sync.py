@@ -1,4 +1,4 @@
-"""`dango sync`: run each selected source in its own child process, one after another.
+"""`dango sync`: run each selected source in its own child process, `--jobs` of them at a time.
 
 A source that raises, fails to import, hangs past its timeout or dies never stops the others.
 Everything a child prints is relayed line by line, with secrets redacted, to stdout and to the
@@ -8,13 +8,16 @@ Every source's run is recorded in data/runs.jsonl and in the warehouse's dango.r
 """
 
 import json
+import os
 import pickle
+import shutil
 import signal
 import subprocess
 import sys
 import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +28,9 @@ from runner.errors import DangoError
 from runner.project import Project
 
 LOGS_KEPT_PER_SOURCE = 30
+# Sources mostly wait on networks, so more than one per core pays; eight bounds memory.
+DEFAULT_JOBS = min(8, 2 * (os.cpu_count() or 1))
+_output_lock = threading.Lock()
 EXIT_OK, EXIT_FAILED = 0, 1
 
 
@@ -46,6 +52,8 @@ class Result:
     error: str = ""
     traceback: str = ""
     load_ids: list = field(default_factory=list)
+    recorded: bool = False  # the child wrote it to dango.runs itself, under its load's lock
+    staging: list = field(default_factory=list)  # the child's report on the staging models
 
 
 def select(sources: list[Source], names: list[str]) -> list[Source]:
@@ -63,26 +71,68 @@ def select(sources: list[Source], names: list[str]) -> list[Source]:
     return [by_name[name] for name in dict.fromkeys(names)]
 
 
-def sync(project: Project, sources: list[Source], lock_timeout: float, timeout: float | None = None) -> int:
-    """Run the sources in order; `timeout` overrides every source's own. Returns the exit code."""
+def sync(project: Project, sources: list[Source], lock_timeout: float, timeout: float | None, jobs: int) -> int:
+    """Run the sources, `jobs` at a time; `timeout` overrides every source's own. Returns the exit code."""
     target = warehouse.for_project(project)
     target.check()
-    print(f"sync: {len(sources)} source{'s' if len(sources) != 1 else ''} into {target.describe()}", flush=True)
+    say(f"sync: {len(sources)} source{'s' if len(sources) != 1 else ''} into {target.describe()} ({jobs} at a time)")
     env = environment.child_environment(project)
     started = time.time()
-    results: list[Result] = []
+    run = Run(project)
+    pool = ThreadPoolExecutor(max_workers=max(1, jobs))
+    futures = []
     try:
         with stop_on_signals():
-            for source in sources:
-                redact = environment.redactor(project, secret_kwargs(source))
-                results.append(run_source(project, source, env, redact, lock_timeout, timeout or source.timeout))
+            futures = [
+                pool.submit(run_source, project, s, env, lock_timeout, timeout or s.timeout, run, earlier)
+                for s, earlier in zip(sources, (sources[:i] for i in range(len(sources))), strict=True)
+            ]
+            results = [future.result() for future in futures]
     except Stopped as stop:
-        not_started = [s.name for s in sources[len(results) + 1 :]]
-        print(f"sync stopped by {stop.signal_name}; not started: {', '.join(not_started) or 'none'}", flush=True)
+        run.stop(stop.signal_name)
+        pool.shutdown(wait=True, cancel_futures=True)
+        results = [f.result() for f in futures if f.done() and not f.cancelled() and f.result()]
+        done = {result.name for result in results}
+        not_started = [source.name for source in sources if source.name not in done]
+        say(f"sync stopped by {stop.signal_name}; not started: {', '.join(not_started) or 'none'}")
+        shutil.rmtree(run.folder, ignore_errors=True)
         print_summary(results, time.time() - started)
         return stop.exit_code
+    pool.shutdown()
+    shutil.rmtree(run.folder, ignore_errors=True)
     print_summary(results, time.time() - started)
     return EXIT_OK if all(result.status == "ok" for result in results) else EXIT_FAILED
+
+
+class Run:
+    """The children of one sync, so that a signal stops them all, and no new one starts after it."""
+
+    def __init__(self, project: Project):
+        self.folder = project.data / "tmp" / f"run-{uuid.uuid4().hex}"  # specs, results and markers
+        self.folder.mkdir(parents=True)
+        self._lock = threading.Lock()
+        self._children: set[Child] = set()
+        self.stopped_by = ""
+
+    def start(self, child_factory):
+        """The started child, or None once the run is stopping."""
+        with self._lock:
+            if self.stopped_by:
+                return None
+            child = child_factory()
+            self._children.add(child)
+            return child
+
+    def done(self, child) -> None:
+        with self._lock:
+            self._children.discard(child)
+
+    def stop(self, signal_name: str) -> None:
+        with self._lock:
+            self.stopped_by = signal_name
+            children = list(self._children)
+        for child in children:
+            child.stop(signal_name)
 
 
 @contextmanager
@@ -105,33 +155,33 @@ def secret_kwargs(source: Source) -> list[str]:
     return [str(value) for _, value in environment.secret_literals(source.kwargs)]
 
 
-def run_source(project: Project, source: Source, env: dict, redact, lock_timeout: float, timeout: float) -> Result:
-    print(f"[{source.name}] started", flush=True)
-    scratch = project.data / "tmp"
-    scratch.mkdir(parents=True, exist_ok=True)
-    result_path = scratch / f"{source.name}-{uuid.uuid4().hex}.json"
-    spec = {
-        "root": str(project.root),
-        "name": source.name,
-        "module": source.module,
-        "function": source.function,
-        "kwargs": source.kwargs,
-        "retries": source.retries,
-        "lock_timeout": lock_timeout,
-        "result_path": str(result_path),
-    }
+def run_source(project, source: Source, env: dict, lock_timeout: float, timeout: float, run: Run, earlier):
+    """Run one source's child to its end and report it; None if the sync stopped before it started."""
+    result_path = run.folder / f"{source.name}.json"
+    redact = environment.redactor(project, secret_kwargs(source))
     started = time.time()
     with open_log(project, source.name) as log:
-        child = Child(spec, project, env, timeout)
+        spec = {
+            "root": str(project.root),
+            "source": source,
+            "lock_timeout": lock_timeout,
+            "result_path": str(result_path),
+            "run_dir": str(run.folder),
+            "earlier": [s.name for s in earlier],
+            "started": started,
+            "log": project.relative(Path(log.name)),
+        }
+        child = run.start(lambda: Child(spec, project, env, timeout))
+        if child is None:
+            return None
+        say(f"[{source.name}] started")
         try:
             child.relay(lambda line: emit(f"[{source.name}] | {redact(line)}", log))
-            result = read_result(result_path, source.name, child, time.time() - started)
-        except Stopped as stop:
-            child.stop()
-            result = Result(source.name, "cancelled", time.time() - started, error=f"stopped by {stop.signal_name}")
-            finish(project, source, result, redact, log, started)
-            raise
+        finally:
+            run.done(child)
+        result = read_result(result_path, source.name, child, time.time() - started)
         finish(project, source, result, redact, log, started)
+    (run.folder / f"{source.name}.done").touch()  # for later sources that read the warehouse
     return result
 
 
@@ -140,7 +190,7 @@ def finish(project: Project, source: Source, result: Result, redact, log, starte
     result.error, result.traceback = redact(result.error), redact(result.traceback)
     if result.status != "ok" and pending_packages(project, source.name):
         result.error += "; its pending load packages will be loaded first by the next sync"
-    for line in report_lines(result):
+    for line in report_lines(result) + result.staging:
         emit(line, log)
     entry = {
         "source": source.name,
@@ -153,10 +203,9 @@ def finish(project: Project, source: Source, result: Result, redact, log, starte
         "log": project.relative(Path(log.name)),
     }
     # A run that cannot be recorded (full disk, damaged warehouse) is still reported above.
-    recorders = {
-        "data/runs.jsonl": lambda: history.record(project, entry),
-        "the warehouse": lambda: warehouse.for_project(project).record_run(entry),
-    }
+    recorders = {"data/runs.jsonl": lambda: history.record(project, entry)}
+    if not result.recorded:
+        recorders["the warehouse"] = lambda: warehouse.for_project(project).record_run(entry)
     for where, record in recorders.items():
         try:
             record()
@@ -164,8 +213,18 @@ def finish(project: Project, source: Source, result: Result, redact, log, starte
             print(f"dango: warning: could not record the run in {where}: {redact(str(error))}", file=sys.stderr)
 
 
+def say(line: str) -> None:
+    """Print one whole line: sources running side by side never interleave within a line."""
+    with _output_lock:
+        try:
+            sys.stdout.write(line + "\n")
+            sys.stdout.flush()
+        except OSError:
+            pass  # the reader went away (`| head`, a closed terminal): the sync goes on, logs keep it all
+
+
 def emit(line: str, log) -> None:
-    print(line, flush=True)
+    say(line)
     try:
         log.write(line + "\n")
         log.flush()
@@ -178,6 +237,7 @@ class Child:
 
     def __init__(self, spec: dict, project: Project, env: dict, timeout: float):
         self.timed_out = False
+        self.stopped_by = ""
         self.timeout = timeout
         self.spec_path = Path(spec["result_path"]).with_suffix(".spec")
         self.spec_path.write_bytes(pickle.dumps(spec))
@@ -208,7 +268,8 @@ class Child:
         self.timed_out = True
         self.stop()
 
-    def stop(self) -> None:
+    def stop(self, reason: str = "") -> None:
+        self.stopped_by = self.stopped_by or reason
         process.stop(self.process)
 
     @property
@@ -217,23 +278,19 @@ class Child:
 
 
 def read_result(path: Path, name: str, child: Child, seconds: float) -> Result:
-    if child.timed_out:
+    if child.timed_out or child.stopped_by:
         path.unlink(missing_ok=True)
+    if child.timed_out:
         return Result(name, "timed out", seconds, error=f"stopped after its timeout of {child.timeout:g}s")
+    if child.stopped_by:
+        return Result(name, "cancelled", seconds, error=f"stopped by {child.stopped_by}")
     try:
         data = json.loads(path.read_text())
         path.unlink()
     except (OSError, ValueError):
         return Result(name, "failed", seconds, error=died(child.returncode))
-    return Result(
-        name,
-        data["status"],
-        seconds,
-        data.get("rows", {}),
-        data.get("error", ""),
-        data.get("traceback", ""),
-        data.get("load_ids", []),
-    )
+    fields = ("rows", "error", "traceback", "load_ids", "recorded", "staging")
+    return Result(name, data["status"], seconds, **{key: data[key] for key in fields if key in data})
 
 
 def died(returncode: int) -> str:
@@ -264,7 +321,7 @@ def print_summary(results: list[Result], seconds: float) -> None:
     failed = [result.name for result in results if result.status != "ok"]
     ok = len(results) - len(failed)
     tail = f" (failed: {', '.join(failed)})" if failed else ""
-    print(f"summary: {ok} ok, {len(failed)} failed in {seconds:.1f}s{tail}", flush=True)
+    say(f"summary: {ok} ok, {len(failed)} failed in {seconds:.1f}s{tail}")
 
 
 def open_log(project: Project, name: str):

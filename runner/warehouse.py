@@ -16,6 +16,8 @@ from runner import lock
 from runner.errors import DangoError
 from runner.project import Project
 
+# A DuckDB file holds "DUCK" at bytes 8-11 of its header, whatever its version.
+DUCKDB_MAGIC, DUCKDB_MAGIC_START, DUCKDB_MAGIC_END = b"DUCK", 8, 12
 # Beside dlt's own _dlt_loads, one row per source per sync, failures included; query it with SQL.
 RUNS_TABLE_DDL = """
 create schema if not exists dango;
@@ -109,9 +111,10 @@ class DuckDBWarehouse:
         return Catalog(tables, frozenset(word for (word,) in words))
 
     def check(self) -> None:
-        """Fail early, naming the file, when data/ cannot be written or the warehouse cannot be opened."""
-        import duckdb
+        """Fail early, naming the file, when data/ cannot be written or the warehouse is not DuckDB's.
 
+        Reads the file's header only: importing DuckDB here would cost every sync a tenth of a second.
+        A damaged or too-new file is named by the source that opens it (runner/child.py)."""
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             probe = self.path.parent / f".write-test-{os.getpid()}"
@@ -122,25 +125,27 @@ class DuckDBWarehouse:
                 f"cannot write to {self.project.relative(self.path.parent)}/: {error.strerror}. Make the folder "
                 "writable by this user and free some disk space; nothing was synced."
             ) from error
-        if not self.path.exists():
-            return
         try:
-            with lock.hold(self.lock_path, 0, "dango check"):
-                duckdb.connect(str(self.path), read_only=True).close()
-        except lock.LockTimeout:
-            return  # another run is writing it, so it opens
-        except duckdb.Error as error:
+            with self.path.open("rb") as warehouse_file:
+                header = warehouse_file.read(DUCKDB_MAGIC_END)
+        except FileNotFoundError:
+            return
+        if header and header[DUCKDB_MAGIC_START:DUCKDB_MAGIC_END] != DUCKDB_MAGIC:
             raise DangoError(
-                f"{self.describe()} cannot be opened by DuckDB {duckdb.__version__}: {error}. If a newer DuckDB "
-                "wrote it, use that version's Dango; if it is damaged, move it aside (the next sync reloads "
-                "every source) or restore a backup."
-            ) from error
+                f"{self.describe()} is not a DuckDB database file (its header lacks DuckDB's mark). Move it "
+                "aside (the next sync reloads every source) or restore a backup; nothing was synced."
+            )
 
     def record_run(self, entry: dict, timeout: float = 60) -> None:
         """Append a source's run to the dango.runs table, under the write lock."""
+        with self.write_lock(timeout, "dango record run"):
+            self.insert_run(entry)
+
+    def insert_run(self, entry: dict) -> None:
+        """Append a run to dango.runs; the caller holds the write lock (a sync's child, after its load)."""
         import duckdb
 
-        with self.write_lock(timeout, "dango record run"), duckdb.connect(str(self.path)) as conn:
+        with duckdb.connect(str(self.path)) as conn:
             conn.execute(RUNS_TABLE_DDL)
             conn.execute(
                 "insert into dango.runs values (?, to_timestamp(?), to_timestamp(?), ?, ?, ?, ?, ?)",

@@ -97,7 +97,7 @@ def test_kill_9_loses_and_duplicates_nothing(project, disposition, stage):
 def test_sigterm_stops_the_run_and_the_next_sync_finishes(project):
     project.add_source("events", COUNTER.format(disposition="append"), function="counter")
     project.add_source("later", COUNTER.format(disposition="append"), function="counter", module="later")
-    sync = start_sync(project, PAGES="50", PAGE_SECONDS="0.2")
+    sync = start_sync(project, "--jobs", "1", PAGES="50", PAGE_SECONDS="0.2")
     read_until(sync, "page 2")
     sync.send_signal(signal.SIGTERM)  # systemd's stop, to Dango alone
     output, _ = sync.communicate(timeout=60)
@@ -109,14 +109,17 @@ def test_sigterm_stops_the_run_and_the_next_sync_finishes(project):
     assert project.count("raw_events.events") == 5_000 and project.count("raw_later.events") == 5_000
 
 
-def test_ctrl_c_stops_the_run(project):
+def test_ctrl_c_stops_every_running_source(project):
     project.add_source("events", COUNTER.format(disposition="append"), function="counter")
-    sync = start_sync(project, PAGES="50", PAGE_SECONDS="0.2")
+    project.add_source("later", COUNTER.format(disposition="append"), function="counter", module="later")
+    sync = start_sync(project, "--jobs", "2", PAGES="50", PAGE_SECONDS="0.2")
     read_until(sync, "page 2")
     os.killpg(sync.pid, signal.SIGINT)  # what a terminal sends to the foreground group
     output, _ = sync.communicate(timeout=60)
     assert sync.returncode == 128 + signal.SIGINT
-    assert "stopped by SIGINT" in output
+    assert "[events] CANCELLED" in output and "[later] CANCELLED" in output
+    assert "sync stopped by SIGINT; not started: none" in output
+    assert not list((project.root / "data" / "tmp").glob("run-*"))
 
 
 def test_a_hanging_source_times_out_and_the_others_go_on(project):
@@ -189,8 +192,8 @@ def test_a_file_that_is_not_duckdb_is_named(project):
     (project.root / "data").mkdir()
     (project.root / "data" / "warehouse.duckdb").write_text("these are not the bytes you are looking for\n" * 200)
     result = project.dango("sync", check=2)
-    assert "data/warehouse.duckdb cannot be opened by DuckDB" in result.stderr
-    assert "not a valid DuckDB database file" in result.stderr
+    assert "data/warehouse.duckdb is not a DuckDB database file" in result.stderr
+    assert "nothing was synced" in result.stderr
 
 
 def test_a_truncated_warehouse_is_named_and_not_touched(project):

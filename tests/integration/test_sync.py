@@ -236,7 +236,7 @@ def test_two_syncs_started_at_once_both_succeed(project):
     second = project.sync()
     first_out, _ = first.communicate(timeout=120)
     assert first.returncode == 0, first_out
-    assert "waiting for the warehouse lock, held by pid" in first_out + second.stdout
+    assert "waiting for another run of this source, held by pid" in first_out + second.stdout
     assert "Could not set lock" not in first_out + second.stdout
     assert project.count("raw_slow.rows") == 200
 

@@ -1,0 +1,59 @@
+"""Fixed cost: `bin/dango sync` of a 1-row source vs. one process running the same 1-row dlt pipeline.
+
+Target: Dango at most 1.3 times the baseline's wall time. Each run loads into a fresh warehouse.
+"""
+
+import shutil
+import sys
+
+from common import DANGO, PYTHON, make_project, median_of, report, run
+
+RUNS = int(sys.argv[1]) if len(sys.argv) > 1 else 7
+
+SOURCE = """
+import dlt
+
+@dlt.resource(name="rows", write_disposition="append")
+def one_row():
+    yield {"id": 1, "name": "one"}
+"""
+
+BASELINE = """
+import dlt
+from one_row import one_row
+
+pipeline = dlt.pipeline("one_row", destination=dlt.destinations.duckdb("data/plain.duckdb"),
+                        dataset_name="raw_one_row", pipelines_dir="data/plain_pipelines")
+pipeline.run(one_row())
+"""
+
+
+def main():
+    root = make_project(
+        {"one_row": SOURCE},
+        "  - {name: one_row, type: dlt_native, dlt_native: {source_module: one_row, source_function: one_row}}\n",
+    )
+    (root / "plain.py").write_text(BASELINE)
+
+    def fresh():
+        shutil.rmtree(root / "data", ignore_errors=True)
+
+    def dango():
+        fresh()
+        return run([DANGO, "sync"], root)
+
+    def plain():
+        fresh()
+        (root / "data").mkdir()
+        return run([PYTHON, "plain.py"], root, {"PYTHONPATH": str(root / "custom_sources")})
+
+    dango(), plain()  # warm the page cache
+    rows = [
+        ("plain dlt, 1 row, one process", *median_of(RUNS, plain)),
+        ("bin/dango sync, 1 row", *median_of(RUNS, dango)),
+    ]
+    report(rows, "plain dlt, 1 row, one process")
+
+
+if __name__ == "__main__":
+    main()

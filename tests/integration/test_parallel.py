@@ -1,0 +1,92 @@
+"""--jobs: sources extract side by side, loads take turns, and readers of the warehouse still work."""
+
+import json
+import subprocess
+
+import pytest
+
+from tests.conftest import DANGO
+
+pytestmark = pytest.mark.integration
+
+STAMPED = """
+import json
+import time
+from pathlib import Path
+
+import dlt
+
+@dlt.resource(name="rows", write_disposition="replace")
+def {name}():
+    started = time.time()
+    time.sleep(1.5)
+    yield [{{"id": i}} for i in range(100)]
+    Path("extract-{name}.json").write_text(json.dumps([started, time.time()]))
+"""
+
+
+def test_jobs_extract_side_by_side_and_load_everything(project):
+    names = ["a", "b", "c", "d"]
+    for name in names:
+        project.add_source(name, STAMPED.format(name=name))
+    result = project.sync("--jobs", "4")
+    assert "(4 at a time)" in result.stdout and "summary: 4 ok, 0 failed" in result.stdout
+    spans = [json.loads((project.root / f"extract-{name}.json").read_text()) for name in names]
+    latest_start, earliest_end = max(s[0] for s in spans), min(s[1] for s in spans)
+    assert latest_start < earliest_end, f"extractions did not overlap: {spans}"
+    assert all(project.count(f"raw_{name}.rows") == 100 for name in names)
+
+
+def test_jobs_1_runs_one_at_a_time(project):
+    for name in ["a", "b"]:
+        project.add_source(name, STAMPED.format(name=name))
+    project.sync("--jobs", "1")
+    first, second = (json.loads((project.root / f"extract-{n}.json").read_text()) for n in ["a", "b"])
+    assert first[1] <= second[0]
+
+
+READER = """
+import time
+import dlt
+import duckdb
+
+@dlt.resource(name="copied", write_disposition="replace")
+def reader():
+    conn = duckdb.connect("data/warehouse.duckdb", read_only=True)
+    rows = conn.execute("select id from raw_big.rows order by id limit 5").fetchall()
+    time.sleep(1)  # hold the connection while the other sync wants to load
+    conn.close()
+    yield [{"id": r[0]} for r in rows]
+"""
+
+BIG = """
+import os
+import dlt
+
+@dlt.resource(name="rows", write_disposition="append")
+def big():
+    for page in range(int(os.environ.get("PAGES", "1"))):
+        yield [{"id": page * 10_000 + i, "payload": "x" * 100} for i in range(10_000)]
+"""
+
+
+def test_a_source_reads_the_warehouse_while_other_syncs_load(project):
+    project.add_source("big", BIG)
+    project.add_source("reader", READER)
+    project.sync("big")
+    env = {**project.env, "PAGES": "30", "NORMALIZE__LOADER_FILE_FORMAT": "insert_values"}  # a long load
+    load = subprocess.Popen([DANGO, "sync", "big"], cwd=project.root, env=env, stdout=subprocess.PIPE, text=True)
+    readers = [project.sync("reader") for _ in range(3)]
+    output, _ = load.communicate(timeout=240)
+    assert load.returncode == 0, output
+    assert all("Could not set lock" not in r.stdout for r in readers)
+    assert project.count("raw_reader.copied") == 5
+    assert project.count("raw_big.rows") == 310_000
+
+
+def test_a_reader_listed_after_a_source_sees_its_rows_of_today(project):
+    project.add_source("big", BIG)
+    project.add_source("reader", READER)
+    result = project.sync("--jobs", "2")
+    assert "summary: 2 ok" in result.stdout
+    assert project.count("raw_reader.copied") == 5
