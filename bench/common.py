@@ -76,6 +76,15 @@ def median_of(times: int, measure) -> tuple[float, int]:
     return statistics.median(r[0] for r in results), max(r[1] for r in results)
 
 
+def interleaved(times: int, measures: dict) -> list[tuple[str, float, int]]:
+    """Like median_of for several commands, taking turns so that a machine's drift hits all alike."""
+    results = {name: [] for name in measures}
+    for _ in range(times):
+        for name, measure in measures.items():
+            results[name].append(measure())
+    return [(name, statistics.median(r[0] for r in runs), max(r[1] for r in runs)) for name, runs in results.items()]
+
+
 def report(rows: list[tuple[str, float, int]], baseline: str) -> None:
     base = next(seconds for name, seconds, _ in rows if name == baseline)
     print(f"{'run':48} {'median s':>9} {'ratio':>7} {'peak MiB':>9}")

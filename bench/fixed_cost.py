@@ -6,7 +6,7 @@ Target: Dango at most 1.3 times the baseline's wall time. Each run loads into a 
 import shutil
 import sys
 
-from common import DANGO, PYTHON, make_project, median_of, report, run
+from common import DANGO, PYTHON, interleaved, make_project, report, run
 
 RUNS = int(sys.argv[1]) if len(sys.argv) > 1 else 7
 
@@ -19,12 +19,14 @@ def one_row():
 """
 
 BASELINE = """
+import sys
+
 import dlt
 from one_row import one_row
 
 pipeline = dlt.pipeline("one_row", destination=dlt.destinations.duckdb("data/plain.duckdb"),
                         dataset_name="raw_one_row", pipelines_dir="data/plain_pipelines")
-pipeline.run(one_row())
+pipeline.run(one_row(), loader_file_format=sys.argv[1] if len(sys.argv) > 1 else None)
 """
 
 
@@ -42,16 +44,20 @@ def main():
         fresh()
         return run([DANGO, "sync"], root)
 
-    def plain():
+    def plain(*args):
         fresh()
         (root / "data").mkdir()
-        return run([PYTHON, "plain.py"], root, {"PYTHONPATH": str(root / "custom_sources")})
+        return run([PYTHON, "plain.py", *args], root, {"PYTHONPATH": str(root / "custom_sources")})
 
     dango(), plain()  # warm the page cache
-    rows = [
-        ("plain dlt, 1 row, one process", *median_of(RUNS, plain)),
-        ("bin/dango sync, 1 row", *median_of(RUNS, dango)),
-    ]
+    rows = interleaved(
+        RUNS,
+        {
+            "plain dlt, 1 row, one process": plain,
+            "plain dlt, 1 row, parquet (Dango's format)": lambda: plain("parquet"),
+            "bin/dango sync, 1 row": dango,
+        },
+    )
     report(rows, "plain dlt, 1 row, one process")
 
 

@@ -98,12 +98,23 @@ def run(spec: dict) -> dict:
                 "log": spec["log"],
             }
         )
-        staging_report = generate_staging(project, target, source)
+        staging_report = generate_staging(project, target, source) if staging_stale(project, source, loaded) else []
     return {"rows": rows, "load_ids": list(loaded.loads_ids), "recorded": True, "staging": staging_report}
 
 
+def staging_stale(project: Project, source, loaded) -> bool:
+    """The staging models follow the warehouse's tables: only a load that added tables or columns,
+    or a missing sources file, calls for writing them again."""
+    from runner.staging import sources_file, staging_dir
+
+    if not (staging_dir(project) / sources_file(source.name)).exists():
+        return True
+    return any(package.schema_update for package in loaded.load_packages)
+
+
 def generate_staging(project: Project, target, source) -> list[str]:
-    """The staging models' report lines; a failure here is reported, never fails the load that happened."""
+    """Refresh the staging models and return the report lines. A failure here is reported, and never
+    fails the load that happened."""
     from runner import staging
 
     try:

@@ -32,7 +32,7 @@ def cmd_sync(args) -> int:
     from runner import sync
 
     project = find_project(args.project_dir)
-    sources = config.load_sources(project)
+    sources = config.load_sources(project, remember_valid=True)
     warn_unreferenced(project, sources)
     selected = sync.select(sources, args.names)
     if not selected:

@@ -6,13 +6,13 @@ naming the file, the line, the source and the field, with a hint for the fix.
 """
 
 import difflib
+import hashlib
 import json
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
 import yaml
-from jsonschema import Draft202012Validator
 
 from runner.errors import DangoError
 from runner.problems import Problem
@@ -65,8 +65,11 @@ def schema() -> dict:
     return json.loads(SCHEMA_FILE.read_text())
 
 
-def load_sources(project: Project) -> list[Source]:
-    """The sources of the project's sources.yml, or ConfigError listing every problem in it."""
+def load_sources(project: Project, remember_valid: bool = False) -> list[Source]:
+    """The sources of the project's sources.yml, or ConfigError listing every problem in it.
+
+    With `remember_valid` (sync, which writes data/ anyway), a file that passes is stamped under
+    data/tmp/, and the same text is not validated against the schema again."""
     path = project.sources_file
     where = project.relative(path)
     try:
@@ -74,12 +77,39 @@ def load_sources(project: Project) -> list[Source]:
     except OSError as error:
         raise DangoError(f"{where}: cannot read it ({error.strerror}).") from error
     data, lines, problems = _parse_yaml(text, where)
-    if not problems:
+    if not problems and not _known_valid(project, text):
         problems = _schema_problems(data, lines, where) + _duplicate_names(data, lines, where)
+        if not problems and remember_valid:
+            _remember_valid(project, text)
     if problems:
         raise ConfigError(problems)
     defaults = {**DEFAULTS, **(data.get("defaults") or {})}
     return [_source(entry, _entry_lines(lines, i), defaults) for i, entry in enumerate(data["sources"] or [])]
+
+
+def _validity_stamp(text: str) -> str:
+    return hashlib.sha256((text + "\0" + SCHEMA_FILE.read_text()).encode()).hexdigest()
+
+
+def _stamp_file(project: Project) -> Path:
+    return project.data / "tmp" / "sources.yml.valid"
+
+
+def _known_valid(project: Project, text: str) -> bool:
+    """True when this exact text passed this exact schema before: importing jsonschema costs every
+    sync a tenth of a second, and a file's validity only changes with the file or the schema."""
+    try:
+        return _stamp_file(project).read_text() == _validity_stamp(text)
+    except OSError:
+        return False
+
+
+def _remember_valid(project: Project, text: str) -> None:
+    try:
+        _stamp_file(project).parent.mkdir(parents=True, exist_ok=True)
+        _stamp_file(project).write_text(_validity_stamp(text))
+    except OSError:
+        pass  # an unwritable data/ only means validating again next time
 
 
 def _entry_lines(lines: dict, index: int) -> dict:
@@ -144,6 +174,8 @@ def _walk(node, path: tuple, lines: dict, duplicates: list[tuple]) -> None:
 
 
 def _schema_problems(data, lines: dict, where: str) -> list[Problem]:
+    from jsonschema import Draft202012Validator
+
     described = [_describe(error, data, lines, where) for error in Draft202012Validator(schema()).iter_errors(data)]
     return sorted(described, key=lambda problem: problem.line or 0)
 

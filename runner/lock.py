@@ -13,8 +13,6 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from filelock import FileLock, Timeout
-
 
 class LockTimeout(Exception):
     """The lock stayed taken for the whole timeout."""
@@ -32,6 +30,8 @@ def describe_holder(lock_path: Path) -> str:
 @contextmanager
 def hold(lock_path: Path, timeout: float, purpose: str, on_wait=None):
     """Hold the lock at `lock_path` for the block; call on_wait(holder) once if it must wait."""
+    from filelock import FileLock, Timeout  # here: a sync's parent never takes this lock on a good run
+
     lock = FileLock(lock_path)
     try:
         lock.acquire(timeout=0)
