@@ -5,6 +5,7 @@ environment without DLT_*, SOURCES__*, DESTINATION__* and friends.
 """
 
 import os
+import shutil
 import subprocess
 import textwrap
 from pathlib import Path
@@ -104,6 +105,15 @@ def env(tmp_path) -> dict:
 def project(tmp_path, env) -> Project:
     root = tmp_path / "project"
     run_dango("init", root, cwd=tmp_path, env=env, check=0)
+    return Project(root, env)
+
+
+@pytest.fixture
+def demo(tmp_path, env) -> Project:
+    """A copy of the demo project at the repository root."""
+    root = tmp_path / "demo"
+    for part in (".dango", "custom_sources", "dbt"):
+        shutil.copytree(REPO / part, root / part, ignore=shutil.ignore_patterns("target", "logs", "__pycache__"))
     return Project(root, env)
 
 

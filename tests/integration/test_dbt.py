@@ -3,7 +3,6 @@
 Every dbt invocation costs a few seconds, so each test drives one project through several steps.
 """
 
-import shutil
 import subprocess
 
 import pytest
@@ -33,15 +32,6 @@ def shop(version: int = 1):
 
     return [orders(), customers()] if version > 1 else [orders()]
 """
-
-
-@pytest.fixture
-def demo(tmp_path, env) -> Project:
-    """A copy of the demo project at the repository root."""
-    root = tmp_path / "demo"
-    for part in (".dango", "custom_sources", "dbt"):
-        shutil.copytree(REPO / part, root / part, ignore=shutil.ignore_patterns("target", "logs", "__pycache__"))
-    return Project(root, env)
 
 
 def set_version(project: Project, version: int) -> None:

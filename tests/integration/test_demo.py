@@ -1,21 +1,12 @@
 """The demo project shipped at the repository root syncs offline, incrementally."""
 
-import shutil
 import subprocess
 
 import pytest
 
-from tests.conftest import REPO, Project
+from tests.conftest import REPO
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def demo(tmp_path, env) -> Project:
-    root = tmp_path / "demo"
-    for part in (".dango", "custom_sources", "dbt"):
-        shutil.copytree(REPO / part, root / part, ignore=shutil.ignore_patterns("target", "logs", "__pycache__"))
-    return Project(root, env)
 
 
 def test_demo_syncs_offline_and_incrementally(demo):
