@@ -165,13 +165,7 @@ def parser() -> argparse.ArgumentParser:
 
     sync = commands.add_parser("sync", help=cmd_sync.__doc__, description=cmd_sync.__doc__, parents=[common])
     sync.add_argument("names", nargs="*", metavar="NAME", help="sources to sync (default: every enabled source)")
-    sync.add_argument(
-        "--lock-timeout",
-        type=float,
-        default=DEFAULT_LOCK_TIMEOUT,
-        metavar="SECONDS",
-        help=f"how long to wait for another run's warehouse lock (default: {DEFAULT_LOCK_TIMEOUT})",
-    )
+    add_lock_timeout(sync)
     sync.add_argument(
         "--jobs",
         "-j",

@@ -40,8 +40,3 @@ def runs(project: Project) -> list[dict]:
         except ValueError:
             continue  # a line cut short by a full disk or a kill
     return entries
-
-
-def last_runs(project: Project) -> dict[str, dict]:
-    """The newest entry of each source."""
-    return {entry["source"]: entry for entry in runs(project)}
