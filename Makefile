@@ -5,6 +5,7 @@ DANGO ?= $(ROOT)/bin/dango
 PYTHON ?= $(ROOT)/.venv/bin/python
 SOURCE ?=
 ARGS ?=
+EXTRAS ?=
 
 .DEFAULT_GOAL := help
 
@@ -13,11 +14,11 @@ help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 .PHONY: setup
-setup: ## Create .venv from pinned requirements (run by the other targets when needed)
-	@$(ROOT)/bin/setup
+setup: ## Create .venv from pinned requirements (run by the other targets when needed; EXTRAS=postgres adds PostgreSQL's)
+	@EXTRAS="$(EXTRAS)" $(ROOT)/bin/setup
 
 .PHONY: sync
-sync: setup ## Load sources into data/warehouse.duckdb (SOURCE=name for one or "a b" for several)
+sync: setup ## Load sources into the warehouse, data/warehouse.duckdb by default (SOURCE=name for one or "a b" for several)
 	@$(DANGO) sync $(SOURCE) $(ARGS)
 
 .PHONY: validate
@@ -49,7 +50,8 @@ all: sync ## Sync (SOURCE, ARGS as for sync), then transform; stops if a source 
 	@$(DANGO) run
 
 .PHONY: test
-test: setup ## Run the whole test suite (unit and integration)
+test: ## Run the whole test suite (unit and integration; installs PostgreSQL's driver and dbt adapter too)
+	@EXTRAS="postgres $(EXTRAS)" $(ROOT)/bin/setup
 	@$(PYTHON) -m pytest $(ARGS)
 
 .PHONY: lint

@@ -5,10 +5,11 @@ the path of a pickled spec; it writes a JSON result to the spec's `result_path` 
 failure. Anything it prints is relayed (redacted) by the parent. A child that dies without a result
 is reported by the parent from its exit code.
 
-Only the steps that touch the warehouse hold its lock (exclusively): restoring state from it and
-loading. Extraction and normalization run unlocked, so sources run side by side with `--jobs`. A
-source that reads the warehouse while extracting takes the lock shared (runner/read_guard.py). The
-parent holds a per-source lock around the whole child, so one source never runs twice at once.
+Only the steps that touch the warehouse hold its write lock: restoring state from it and loading
+(on a DuckDB file; PostgreSQL and MotherDuck take many writers and need none). Extraction and
+normalization run unlocked, so sources run side by side with `--jobs`. A source that reads a DuckDB
+warehouse while extracting takes the lock shared (runner/read_guard.py). The child holds a
+per-source lock for its whole life, so one source never runs twice at once.
 """
 
 import json
@@ -61,11 +62,9 @@ def run(spec: dict) -> dict:
     sys.path.insert(0, str(project.custom_sources))
     from runner import dlt_settings, read_guard, recovery, warehouse
 
-    dlt_settings.register()
-    target = warehouse.for_project(project)
-    read_guard.install(
-        target.path, target.lock_path, spec["lock_timeout"], announce_wait, lambda: wait_for_earlier(spec)
-    )
+    target = warehouse.for_project(project, spec["warehouse"])
+    dlt_settings.register(target.dlt_defaults())
+    target.guard_reads(spec["lock_timeout"], announce_wait, lambda: wait_for_earlier(spec))
     source = spec["source"]
     function = load_function(source.module, source.function, project)
     pipeline = make_pipeline(source.name, project, target)
@@ -191,15 +190,12 @@ def describe_failure(error: BaseException, spec: dict) -> dict:
     """The error's first line and the last frames of the traceback where it was raised."""
     if isinstance(error, SourceError) or type(error).__name__ == "LockTimeout":
         return {"error": str(error), "traceback": ""}
+    from runner import warehouse
+
     root = root_cause(error)
-    duckdb = sys.modules.get("duckdb")
-    warehouse_file = str(Project(Path(spec["root"])).data / "warehouse.duckdb")
-    if duckdb and isinstance(root, duckdb.Error) and warehouse_file in str(root):
-        return {
-            "error": f"data/warehouse.duckdb cannot be read by DuckDB {duckdb.__version__}: {root}. If it is "
-            "damaged, move it aside (the next sync reloads every source) or restore a backup.",
-            "traceback": "",
-        }
+    explained = warehouse.for_project(Project(Path(spec["root"])), spec["warehouse"]).explain(root)
+    if explained:
+        return {"error": explained, "traceback": ""}
     frames = traceback.format_exception(type(root), root, root.__traceback__)
     return {"error": f"{type(root).__name__}: {str(root).strip()}", "traceback": "".join(frames[-4:])}
 

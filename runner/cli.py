@@ -108,6 +108,14 @@ def cmd_status(args) -> int:
     return 1 if stale else 0
 
 
+def cmd_migrate_warehouse(args) -> int:
+    """Copy the raw data and dlt state of data/warehouse.duckdb to the warehouse sources.yml names.
+    Example: bin/dango migrate-warehouse --to postgres"""
+    from runner import migrate
+
+    return migrate.migrate(find_project(args.project_dir), args.to, args.source_file)
+
+
 def cmd_schedule(args) -> int:
     """Print (or --install) a systemd timer or crontab line. Example: bin/dango schedule --cron --at 02:30"""
     from runner import schedule
@@ -171,7 +179,8 @@ def parser() -> argparse.ArgumentParser:
         "-j",
         type=int,
         metavar="N",
-        help="sources to run at the same time (default: twice the cores, at most 8); loads still take turns",
+        help="sources to run at the same time (default: twice the cores, at most 8); on a DuckDB file, loads "
+        "take turns",
     )
     sync.add_argument(
         "--timeout",
@@ -237,6 +246,24 @@ def parser() -> argparse.ArgumentParser:
         help="where --install writes systemd units (default: ~/.config/systemd/user)",
     )
     schedule.set_defaults(run=cmd_schedule)
+
+    migrate = commands.add_parser(
+        "migrate-warehouse",
+        help=cmd_migrate_warehouse.__doc__.splitlines()[0],
+        description=cmd_migrate_warehouse.__doc__,
+        parents=[common],
+    )
+    migrate.add_argument(
+        "--to", required=True, choices=["postgres", "motherduck"], help="the engine sources.yml's warehouse now is"
+    )
+    migrate.add_argument(
+        "--from",
+        dest="source_file",
+        default="data/warehouse.duckdb",
+        metavar="PATH",
+        help="the DuckDB file to copy from, relative to the project (default: data/warehouse.duckdb)",
+    )
+    migrate.set_defaults(run=cmd_migrate_warehouse)
     return top
 
 

@@ -21,6 +21,13 @@ from runner.project import Project
 SCHEMA_FILE = Path(__file__).resolve().parent.parent / "schema" / "sources.schema.json"
 # Built-in values of the `defaults:` section; a project changes them there, once for every source.
 DEFAULTS = {"timeout": 3600, "retries": 0}
+DEFAULT_WAREHOUSE = {"type": "duckdb"}
+# sources.yml is committed, so secrets never go there; where each one goes instead.
+SECRET_FIELD_HINTS = {
+    ("warehouse", "password"): "keep passwords out of sources.yml: set DESTINATION__POSTGRES__CREDENTIALS__PASSWORD "
+    "in .env, or `password` under [destination.postgres.credentials] in .dlt/secrets.toml",
+    ("warehouse", "token"): "keep tokens out of sources.yml: set MOTHERDUCK_TOKEN in .env or the environment",
+}
 
 
 @dataclass(frozen=True)
@@ -70,6 +77,21 @@ def load_sources(project: Project, remember_valid: bool = False) -> list[Source]
 
     With `remember_valid` (sync, which writes data/ anyway), a file that passes is stamped under
     data/tmp/, and the same text is not validated against the schema again."""
+    data, lines = _load(project, remember_valid)
+    defaults = {**DEFAULTS, **(data.get("defaults") or {})}
+    return [_source(entry, _entry_lines(lines, i), defaults) for i, entry in enumerate(data["sources"] or [])]
+
+
+def load_warehouse(project: Project) -> dict:
+    """The `warehouse:` section of sources.yml, DuckDB in data/warehouse.duckdb when there is none.
+    A project without a sources.yml (dbt run by hand in a bare folder) gets the default too."""
+    if not project.sources_file.exists():
+        return dict(DEFAULT_WAREHOUSE)
+    return _load(project)[0].get("warehouse") or dict(DEFAULT_WAREHOUSE)
+
+
+def _load(project: Project, remember_valid: bool = False) -> tuple[dict, dict]:
+    """The whole file, valid, and the line of each key and list item by path."""
     path = project.sources_file
     where = project.relative(path)
     try:
@@ -83,8 +105,7 @@ def load_sources(project: Project, remember_valid: bool = False) -> list[Source]
             _remember_valid(project, text)
     if problems:
         raise ConfigError(problems)
-    defaults = {**DEFAULTS, **(data.get("defaults") or {})}
-    return [_source(entry, _entry_lines(lines, i), defaults) for i, entry in enumerate(data["sources"] or [])]
+    return data, lines
 
 
 def _validity_stamp(text: str) -> str:
@@ -188,7 +209,11 @@ def _describe(error, data, lines: dict, where: str) -> Problem:
         unknown = [key for key in error.instance if key not in allowed]
         path = path + (unknown[0],)
         message = f"unknown key '{unknown[0]}'"
-        hint = _closest(str(unknown[0]), allowed) or f"allowed keys here: {', '.join(allowed)}"
+        hint = (
+            SECRET_FIELD_HINTS.get(tuple(map(str, path)))
+            or _closest(str(unknown[0]), allowed)
+            or f"allowed keys here: {', '.join(allowed)}"
+        )
         if len(unknown) > 1:
             message = f"unknown keys {', '.join(repr(k) for k in unknown)}"
     elif error.validator == "required":

@@ -9,10 +9,6 @@ import dlt
 from dlt.common.configuration.providers import DictionaryProvider
 
 DEFAULTS = {
-    "normalize": {
-        # dlt's default for DuckDB (insert_values) is about 5x slower and uses 15x the memory.
-        "loader_file_format": "parquet",
-    },
     "load": {
         # Nightly runs for years: keep each load package's record, not a copy of its data,
         # and empty the staging dataset once a replace has been swapped in.
@@ -30,14 +26,16 @@ DEFAULTS = {
 class DangoDefaults(DictionaryProvider):
     NAME = "Dango defaults"
 
-    def __init__(self) -> None:
+    def __init__(self, engine_defaults: dict) -> None:
         super().__init__()
-        self._config_doc = DEFAULTS
+        self._config_doc = {**DEFAULTS, **engine_defaults}
 
 
-def register() -> None:
-    dlt.config.register_provider(DangoDefaults())
+def register(engine_defaults: dict) -> None:
+    """Register the defaults, with the warehouse engine's own (its file format) added."""
+    dlt.config.register_provider(DangoDefaults(engine_defaults))
 
 
-def loader_file_format() -> str:
+def loader_file_format() -> str | None:
+    """The file format set for the sync; None lets dlt take the destination's preferred one."""
     return dlt.config.get("normalize.loader_file_format")

@@ -98,3 +98,17 @@ def _toml_strings(path: Path):
                 yield value
             elif isinstance(value, dict | list):
                 stack.append(value)
+
+
+def setting(project: Project, env_name: str, toml_path: tuple[str, ...]) -> str | None:
+    """A secret the dlt way: the environment, then `.env`, then `.dlt/secrets.toml` at `toml_path`."""
+    value = os.environ.get(env_name) or dotenv(project).get(env_name)
+    if value:
+        return value
+    try:
+        node = tomllib.loads(project.secrets_file.read_text())
+    except (OSError, tomllib.TOMLDecodeError):
+        return None
+    for key in toml_path:
+        node = node.get(key) if isinstance(node, dict) else None
+    return node if isinstance(node, str) and node else None

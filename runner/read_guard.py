@@ -69,12 +69,13 @@ def install(warehouse_path: Path, lock_path: Path, timeout: float, on_wait, befo
 def uninstall() -> None:
     """Close the readers the source left open and give duckdb.connect back: the source's own code has
     finished, and what follows (the load, the staging models) holds the lock exclusively."""
+    if "connect" not in _original:
+        return  # never installed: the warehouse is not a DuckDB file
     import duckdb
 
     for guard in list(_open_guards):
         guard.close()
-    if "connect" in _original:
-        duckdb.connect = _original.pop("connect")
+    duckdb.connect = _original.pop("connect")
 
 
 def _is_warehouse(database, warehouse_path: Path) -> bool:

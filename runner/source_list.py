@@ -35,16 +35,18 @@ def show(project: Project, sources: list[Source]) -> None:
         print(note)
 
 
+LOADS_TABLES = (
+    "select table_schema from information_schema.tables "
+    "where table_name = '_dlt_loads' and table_catalog = current_database()"
+)
+
+
 def last_loads(project: Project, sources: list[Source]) -> tuple[dict[str, tuple[str, float]] | None, str]:
     """Each source's newest complete load (load id, time) from the warehouse, or None and a note
     saying why the warehouse could not be read."""
     target = warehouse.for_project(project)
     try:
-        conn = target.connect_read_only()
-        if conn is None:
-            return {}, ""
-        with conn:
-            return _read_loads(conn, sources), ""
+        return _read_loads(target, sources), ""
     except warehouse.WarehouseBusy:
         reason = f"{target.describe()} is being written by another process (a sync?)"
     except Exception as error:  # a listing must still show the sources when the warehouse is unreadable
@@ -52,24 +54,18 @@ def last_loads(project: Project, sources: list[Source]) -> tuple[dict[str, tuple
     return None, f"note: {reason}; LAST LOAD and ROWS come from {project.relative(history.history_file(project))}."
 
 
-def _read_loads(conn, sources: list[Source]) -> dict[str, tuple[str, float]]:
-    datasets = {
-        name
-        for (name,) in conn.execute(
-            "select table_schema from information_schema.tables where table_name = '_dlt_loads'"
-        ).fetchall()
-    }
-    loads = {}
-    for source in sources:
-        if source.dataset not in datasets:
-            continue
-        newest = conn.execute(
-            f'select load_id, inserted_at from "{source.dataset}"._dlt_loads where status = 0 '
-            "order by inserted_at desc limit 1"
-        ).fetchall()
-        if newest:
-            loads[source.name] = (newest[0][0], newest[0][1].timestamp())
-    return loads
+def _read_loads(target: warehouse.Warehouse, sources: list[Source]) -> dict[str, tuple[str, float]]:
+    found = {name for (name,) in target.query(LOADS_TABLES)}
+    datasets = [source.dataset for source in sources if source.dataset in found]
+    if not datasets:
+        return {}
+    newest = " union all ".join(
+        f"(select '{dataset}', load_id, inserted_at from \"{dataset}\"._dlt_loads where status = 0 "
+        "order by inserted_at desc limit 1)"
+        for dataset in datasets
+    )
+    by_dataset = {dataset: (load_id, inserted.timestamp()) for dataset, load_id, inserted in target.query(newest)}
+    return {source.name: by_dataset[source.dataset] for source in sources if source.dataset in by_dataset}
 
 
 def _row(source: Source, loads: dict | None, runs: list[dict]) -> tuple[str, ...]:

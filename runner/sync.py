@@ -78,7 +78,7 @@ def sync(project: Project, sources: list[Source], lock_timeout: float, timeout: 
     say(f"sync: {len(sources)} source{'s' if len(sources) != 1 else ''} into {target.describe()} ({jobs} at a time)")
     env = environment.child_environment(project)
     started = time.time()
-    run = Run(project)
+    run = Run(project, target)
     pool = ThreadPoolExecutor(max_workers=max(1, jobs))
     futures = []
     try:
@@ -107,7 +107,8 @@ def sync(project: Project, sources: list[Source], lock_timeout: float, timeout: 
 class Run:
     """The children of one sync, so that a signal stops them all, and no new one starts after it."""
 
-    def __init__(self, project: Project):
+    def __init__(self, project: Project, target: warehouse.Warehouse):
+        self.target = target
         self.folder = project.data / "tmp" / f"run-{uuid.uuid4().hex}"  # specs, results and markers
         self.folder.mkdir(parents=True)
         self._lock = threading.Lock()
@@ -170,6 +171,7 @@ def run_source(project, source: Source, env: dict, lock_timeout: float, timeout:
             "earlier": [s.name for s in earlier],
             "started": started,
             "log": project.relative(Path(log.name)),
+            "warehouse": run.target.settings,
         }
         child = run.start(lambda: Child(spec, project, env, timeout))
         if child is None:
@@ -180,12 +182,12 @@ def run_source(project, source: Source, env: dict, lock_timeout: float, timeout:
         finally:
             run.done(child)
         result = read_result(result_path, source.name, child, time.time() - started)
-        finish(project, source, result, redact, log, started)
+        finish(project, run.target, source, result, redact, log, started)
     (run.folder / f"{source.name}.done").touch()  # for later sources that read the warehouse
     return result
 
 
-def finish(project: Project, source: Source, result: Result, redact, log, started: float) -> None:
+def finish(project: Project, target, source: Source, result: Result, redact, log, started: float) -> None:
     """Report a source's end on stdout and in its log, and record it in the run history."""
     result.error, result.traceback = redact(result.error), redact(result.traceback)
     if result.status != "ok" and pending_packages(project, source.name):
@@ -205,7 +207,7 @@ def finish(project: Project, source: Source, result: Result, redact, log, starte
     # A run that cannot be recorded (full disk, damaged warehouse) is still reported above.
     recorders = {"data/runs.jsonl": lambda: history.record(project, entry)}
     if not result.recorded:
-        recorders["the warehouse"] = lambda: warehouse.for_project(project).record_run(entry)
+        recorders["the warehouse"] = lambda: target.record_run(entry)
     for where, record in recorders.items():
         try:
             record()

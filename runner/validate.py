@@ -1,11 +1,12 @@
 """`dango validate`: find every mistake in the configuration that would make a sync fail, in seconds.
 
-Checked in order: sources.yml (everything sync's own check rejects); files in custom_sources/ that no
+Checked in order: sources.yml (everything sync's own check rejects); the warehouse's connection
+settings (a PostgreSQL or MotherDuck warehouse is connected to, read-only); files in custom_sources/ that no
 source uses; `.env` and `.dlt/secrets.toml` kept out of git; literal secrets in function_kwargs; then
 each source at once, in a process of its own (forked by `runner.inspect_source`), so a module that
 crashes or hangs on import is reported and never takes validate down.
 
-Invariants: the warehouse and data/ are never touched, and dlt is never imported here (only in
+Invariants: the warehouse and data/ are never written, and dlt is never imported here (only in
 `runner.inspect_source`). Every message passes through the project's Redactor. Problems of a disabled
 source are warnings: only `sync NAME` runs it. Exit code: 0 without errors (warnings allowed), 1 with.
 """
@@ -16,7 +17,7 @@ import subprocess
 import sys
 import time
 
-from runner import config, environment, unreferenced
+from runner import config, environment, unreferenced, warehouse
 from runner.config import ConfigError, Source
 from runner.problems import ERROR, WARN, Problem
 from runner.project import Project
@@ -55,7 +56,7 @@ def check(project: Project) -> tuple[list[Problem], list[Source] | None]:
     warning = unreferenced.warning(project, sources)
     if warning:
         print(warning, file=sys.stderr, flush=True)  # first, as sync and source list show it
-    problems = unreferenced_problems(project, sources) + git_problems(project)
+    problems = warehouse_problems(project) + unreferenced_problems(project, sources) + git_problems(project)
     for source, inspected in zip(sources, inspect_all(project, sources), strict=True):
         found = secret_problems(project, source) + inspected
         problems += found if source.enabled else [disabled(p) for p in found]
@@ -70,6 +71,11 @@ def summary(errors: int, warnings: int, sources: int | None, seconds: float) -> 
         "; sources not checked until sources.yml is valid" if sources is None else f" in {plural(sources, 'source')}"
     )
     return f"validate: {plural(errors, 'error')}, {plural(warnings, 'warning')}{checked} ({seconds:.1f}s)"
+
+
+def warehouse_problems(project: Project) -> list[Problem]:
+    where = project.relative(project.sources_file)
+    return [Problem(where, message, field="warehouse") for message in warehouse.for_project(project).problems()]
 
 
 def unreferenced_problems(project: Project, sources: list[Source]) -> list[Problem]:

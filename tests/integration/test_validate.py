@@ -318,3 +318,13 @@ def test_transformer_fed_by_its_parent_passes(project):
 def test_usage_errors_exit_2(tmp_path, env):
     result = run_dango("validate", cwd=tmp_path, env=env, check=2)
     assert "no Dango project found" in result.stderr
+
+
+def test_motherduck_without_a_token_is_named_before_anything_runs(project):
+    warehouse = "version: '1.0'\nwarehouse:\n  type: motherduck\n  database: analytics\n"
+    project.sources_yml.write_text(project.sources_yml.read_text().replace("version: '1.0'\n", warehouse))
+    project.add_source("one_row", "import dlt\n\n@dlt.resource\ndef one_row():\n    yield {'id': 1}\n")
+    checked = project.dango("validate", check=1)
+    assert "field 'warehouse': no MotherDuck token for md:analytics: set MOTHERDUCK_TOKEN" in checked.stdout
+    refused = project.sync(check=2)
+    assert "no MotherDuck token" in refused.stderr and "nothing was synced" in refused.stderr

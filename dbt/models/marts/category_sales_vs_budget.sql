@@ -1,6 +1,7 @@
 -- Sales per product category against the budgets in seeds/category_budgets.csv (the docs'
 -- budget_vs_actual pattern). Cart lines are a dlt child table: they join their cart on
--- _dlt_parent_id = _dlt_id.
+-- _dlt_parent_id = _dlt_id. Sums are cast to decimal, which rounds alike on DuckDB and PostgreSQL
+-- (whose round() takes no double).
 with cart_lines as (
     select
         carts.id as cart_id,
@@ -15,7 +16,7 @@ sales as (
         products.category,
         count(distinct cart_lines.cart_id) as carts,
         sum(cart_lines.quantity) as units,
-        round(sum(cart_lines.quantity * products.price), 2) as sales
+        cast(sum(cart_lines.quantity * products.price) as decimal(18, 2)) as sales
     from cart_lines
     inner join {{ ref('stg_demo_shop__products') }} as products on cart_lines.product_id = products.id
     group by products.category
@@ -27,6 +28,6 @@ select
     sales.units,
     sales.sales,
     budgets.budget,
-    round(sales.sales - budgets.budget, 2) as over_budget
+    cast(sales.sales - budgets.budget as decimal(18, 2)) as over_budget
 from sales
 left join {{ ref('category_budgets') }} as budgets on sales.category = budgets.category

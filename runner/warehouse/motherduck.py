@@ -1,0 +1,59 @@
+"""A MotherDuck database: `warehouse: {type: motherduck, database: NAME}` in sources.yml.
+
+The token is read only from the environment (or `.env`): MOTHERDUCK_TOKEN, which dlt, DuckDB and
+dbt-duckdb all read themselves, so Dango passes it nowhere. MotherDuck takes many writers, so
+sources load side by side with no warehouse lock. dbt runs through dbt-duckdb with an `md:` path.
+"""
+
+import os
+
+from runner import environment
+from runner.warehouse.base import Warehouse
+from runner.warehouse.duckdb_file import DUCKDB_RESERVED_WORDS, PARQUET, run_statements
+
+TOKEN_ENV = "MOTHERDUCK_TOKEN"
+
+
+class MotherDuckWarehouse(Warehouse):
+    type = "motherduck"
+    reserved_words_query = DUCKDB_RESERVED_WORDS
+
+    @property
+    def url(self) -> str:
+        return f"md:{self.settings['database']}"
+
+    def describe(self) -> str:
+        return f"motherduck {self.url}"
+
+    def destination(self):
+        import dlt
+
+        return dlt.destinations.motherduck(credentials=self.url)
+
+    def dlt_defaults(self) -> dict:
+        return PARQUET
+
+    def dbt_env(self) -> dict[str, str]:
+        return {"DANGO_WAREHOUSE_TYPE": self.type, "DANGO_MOTHERDUCK_DATABASE": self.settings["database"]}
+
+    def token(self) -> str | None:
+        found = (
+            os.environ.get(name) or environment.dotenv(self.project).get(name)
+            for name in (TOKEN_ENV, "motherduck_token")
+        )
+        return next((value for value in found if value), None)
+
+    def _run(self, statements: list[tuple[str, list]], read_only: bool) -> list[tuple]:
+        import duckdb
+
+        return run_statements(duckdb.connect(self.url, config={"motherduck_token": self.token() or ""}), statements)
+
+    def problems(self) -> list[str]:
+        if not self.token():
+            return [f"no MotherDuck token for {self.url}: set {TOKEN_ENV} in the environment or in .env"]
+        try:
+            self.query("select 1")
+        except Exception as error:
+            first = str(error).strip().splitlines()[0]
+            return [f"cannot connect to {self.describe()}: {first}. Check the token, the database name and the network"]
+        return []
