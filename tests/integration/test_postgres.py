@@ -95,7 +95,9 @@ def test_demo_staging_models_seeds_and_mart_build_on_postgres(demo, pg):
     assert {"stg_demo_shop__products", "stg_demo_shop__carts__products"} <= {name for (name,) in views}
     mart = pg.query(database, "select count(*), count(budget), sum(units) from main.category_sales_vs_budget")[0]
     assert mart[0] > 0 and mart[0] == mart[1] and mart[2] > 0
-    assert PASSWORD not in outputs(synced, built)
+    listed = demo.dango("source", "list", check=0)
+    assert "never" not in listed.stdout and "note:" not in listed.stdout  # the last load, read from PostgreSQL
+    assert PASSWORD not in outputs(synced, built, listed)
 
 
 def test_loads_of_different_sources_run_at_the_same_time(project, pg):
