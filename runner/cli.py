@@ -8,7 +8,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from runner import config, scaffold, unreferenced
+from runner import config, remote_cli, scaffold, unreferenced
 from runner.errors import USAGE_EXIT_CODE, DangoError
 from runner.lock import LockTimeout
 from runner.project import find_project
@@ -237,6 +237,8 @@ def parser() -> argparse.ArgumentParser:
         help="where --install writes systemd units (default: ~/.config/systemd/user)",
     )
     schedule.set_defaults(run=cmd_schedule)
+
+    remote_cli.add_commands(commands, common)
     return top
 
 
