@@ -49,6 +49,10 @@ transform: setup ## Build seeds, models and tests with dbt build (ARGS="--select
 all: sync ## Sync (SOURCE, ARGS as for sync), then transform; stops if a source failed
 	@$(DANGO) run
 
+.PHONY: push
+push: setup ## Deploy to the server of .dango/remote.yml (ARGS="--dry-run", "--yes" for CI)
+	@$(DANGO) remote push $(ARGS)
+
 .PHONY: test
 test: ## Run the whole test suite (unit and integration; installs PostgreSQL's driver and dbt adapter too)
 	@EXTRAS="postgres $(EXTRAS)" $(ROOT)/bin/setup

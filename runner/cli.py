@@ -8,7 +8,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from runner import config, scaffold, unreferenced
+from runner import config, remote_cli, scaffold, unreferenced
 from runner.errors import USAGE_EXIT_CODE, DangoError
 from runner.lock import LockTimeout
 from runner.project import find_project
@@ -264,6 +264,8 @@ def parser() -> argparse.ArgumentParser:
         help="the DuckDB file to copy from, relative to the project (default: data/warehouse.duckdb)",
     )
     migrate.set_defaults(run=cmd_migrate_warehouse)
+
+    remote_cli.add_commands(commands, common)
     return top
 
 

@@ -20,14 +20,28 @@ STOP_TIMEOUT_SECONDS = 60
 CRON_MARKER = "# dango:"
 
 
+def stable(project: Project) -> Project:
+    """The project as a schedule names it. In a deployment made by `dango remote push` (runner/push.py),
+    that is `<path>/current`, the link every push moves to the new release: the release's own folder is
+    deleted a few pushes later."""
+    current = project.root.parent.parent / "current"
+    if project.root.parent.name == "releases" and current.resolve() == project.root:
+        return Project(current)
+    return project
+
+
 def unit_name(project: Project, source: str | None) -> str:
-    base = re.sub(r"[^A-Za-z0-9_-]+", "-", project.root.name).strip("-") or "project"
+    deployed = project.root.name == "current" and project.root.is_symlink()
+    folder = project.root.parent if deployed else project.root  # a deployment is named after its folder
+    base = re.sub(r"[^A-Za-z0-9_-]+", "-", folder.name).strip("-") or "project"
     return f"dango-{base}" + (f"-{source}" if source else "")
 
 
 def commands(project: Project, source: str | None, transform: bool) -> list[str]:
     """The commands to run in order, each stopping the schedule when it fails, as `make all` does."""
-    dango = f"{shlex.quote(str(DANGO))} --project-dir {shlex.quote(str(project.root))}"
+    own = project.root / "bin" / "dango"  # a deployment's, through its `current` link
+    program = own if own.resolve() == DANGO else DANGO
+    dango = f"{shlex.quote(str(program))} --project-dir {shlex.quote(str(project.root))}"
     steps = [f"{dango} sync" + (f" {shlex.quote(source)}" if source else "")]
     if transform:
         steps.append(f"{dango} run")
@@ -43,6 +57,7 @@ def parse_time(at: str) -> tuple[int, int]:
 
 def systemd_units(project: Project, source: str | None, at: str, transform: bool) -> dict[str, str]:
     hour, minute = parse_time(at)
+    project = stable(project)
     name = unit_name(project, source)
     what = f"source {source}" if source else "all sources"
     # One ExecStart per step, no shell: Dango itself is the main process and gets the SIGTERM.
@@ -76,6 +91,7 @@ WantedBy=timers.target
 
 def cron_line(project: Project, source: str | None, at: str, transform: bool) -> str:
     hour, minute = parse_time(at)
+    project = stable(project)
     log = shlex.quote(str(project.logs_dir / "cron.log"))
     steps = " && ".join(commands(project, source, transform))
     logs = shlex.quote(str(project.logs_dir))
