@@ -60,13 +60,13 @@ class DuckDBWarehouse(Warehouse):
 
         read_guard.install(self.path, self.lock_path, timeout, on_wait, before_read)
 
-    def _run(self, statements: list[tuple[str, list]], read_only: bool) -> list[tuple]:
+    def _run(self, statements: list[tuple[str, list]], read_only: bool) -> list[list[tuple]]:
         """Read-only connections fail while another process writes (WarehouseBusy): DuckDB lets no
         one open a file a writer holds. An absent file reads as an empty warehouse."""
         import duckdb
 
         if read_only and not self.path.exists():
-            return []
+            return [[] for _ in statements]
         try:
             conn = duckdb.connect(str(self.path), read_only=read_only)
         except duckdb.IOException as error:
@@ -105,10 +105,10 @@ class DuckDBWarehouse(Warehouse):
         return None
 
 
-def run_statements(conn, statements: list[tuple[str, list]]) -> list[tuple]:
-    """Run the statements on a DuckDB connection in one transaction, close it, return the last rows."""
+def run_statements(conn, statements: list[tuple[str, list]]) -> list[list[tuple]]:
+    """Run the statements on a DuckDB connection in one transaction, close it, return the rows of each."""
     with conn:
         conn.begin()
-        rows = [conn.execute(sql, parameters).fetchall() for sql, parameters in statements][-1]
+        rows = [conn.execute(sql, parameters).fetchall() for sql, parameters in statements]
         conn.commit()
         return rows

@@ -43,7 +43,7 @@ class MotherDuckWarehouse(Warehouse):
         )
         return next((value for value in found if value), None)
 
-    def _run(self, statements: list[tuple[str, list]], read_only: bool) -> list[tuple]:
+    def _run(self, statements: list[tuple[str, list]], read_only: bool) -> list[list[tuple]]:
         import duckdb
 
         return run_statements(duckdb.connect(self.url, config={"motherduck_token": self.token() or ""}), statements)

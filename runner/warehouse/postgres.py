@@ -88,11 +88,13 @@ class PostgresWarehouse(Warehouse):
         finally:
             conn.close()
 
-    def _run(self, statements: list[tuple[str, list]], read_only: bool) -> list[tuple]:
+    def _run(self, statements: list[tuple[str, list]], read_only: bool) -> list[list[tuple]]:
+        results = []
         with self.transaction(read_only) as cursor:
             for sql, parameters in statements:
                 cursor.execute(sql, parameters or None)  # None: a '%' in the SQL stays a '%'
-            return cursor.fetchall() if cursor.description else []
+                results.append(cursor.fetchall() if cursor.description else [])
+        return results
 
     def _runs_ddl(self) -> list[str]:
         # Sources loading side by side would otherwise race to create the table on a first sync.
