@@ -1,6 +1,10 @@
 """Fixed cost: `bin/dango sync` of a 1-row source vs. one process running the same 1-row dlt pipeline.
 
-Target: Dango at most 1.3 times the baseline's wall time. Each run loads into a fresh warehouse.
+Target: Dango at most 1.3 times the baseline's wall time. Each run loads into a fresh warehouse with
+no dlt state. Dango is timed twice: with all of data/ gone (a project's very first sync: sources.yml
+is checked against the schema, staging models are written), and with only the warehouse and dlt's
+folders gone, so Dango's own bookkeeping in data/ (the stamp of a sources.yml that passed, logs,
+locks) is there, as on every later night.
 """
 
 import shutil
@@ -44,6 +48,12 @@ def main():
         fresh()
         return run([DANGO, "sync"], root)
 
+    def dango_bookkeeping_kept():
+        for warehouse_file in (root / "data").glob("warehouse.duckdb*"):
+            warehouse_file.unlink()
+        shutil.rmtree(root / "data" / "pipelines", ignore_errors=True)
+        return run([DANGO, "sync"], root)
+
     def plain(*args):
         fresh()
         (root / "data").mkdir()
@@ -55,7 +65,8 @@ def main():
         {
             "plain dlt, 1 row, one process": plain,
             "plain dlt, 1 row, parquet (Dango's format)": lambda: plain("parquet"),
-            "bin/dango sync, 1 row": dango,
+            "bin/dango sync, 1 row, all of data/ gone": dango,
+            "bin/dango sync, 1 row, Dango's bookkeeping kept": dango_bookkeeping_kept,
         },
     )
     report(rows, "plain dlt, 1 row, one process")
