@@ -7,10 +7,7 @@ prints passes through `Redactor` before it reaches a terminal, a log file or an 
 
 import os
 import re
-import tomllib
 from pathlib import Path
-
-from dotenv import dotenv_values
 
 from runner.project import Project
 
@@ -34,6 +31,8 @@ CHILD_DEFAULTS = {
 def dotenv(project: Project) -> dict[str, str]:
     if not project.env_file.is_file():
         return {}
+    from dotenv import dotenv_values  # here: a project without .env never pays for the import
+
     return {key: value for key, value in dotenv_values(project.env_file).items() if value is not None}
 
 
@@ -86,9 +85,8 @@ def _is_literal(value) -> bool:
 
 
 def _toml_strings(path: Path):
-    try:
-        document = tomllib.loads(path.read_text())
-    except (OSError, tomllib.TOMLDecodeError):
+    document = read_toml(path)
+    if document is None:
         return
     stack = [document]
     while stack:
@@ -105,10 +103,19 @@ def setting(project: Project, env_name: str, toml_path: tuple[str, ...]) -> str 
     value = os.environ.get(env_name) or dotenv(project).get(env_name)
     if value:
         return value
-    try:
-        node = tomllib.loads(project.secrets_file.read_text())
-    except (OSError, tomllib.TOMLDecodeError):
-        return None
+    node = read_toml(project.secrets_file)
     for key in toml_path:
         node = node.get(key) if isinstance(node, dict) else None
     return node if isinstance(node, str) and node else None
+
+
+def read_toml(path: Path) -> dict | None:
+    """The document, or None when the file is missing or not TOML (dlt reports that one itself)."""
+    if not path.is_file():
+        return None  # most projects have no .dlt/secrets.toml: no need to import tomllib
+    import tomllib
+
+    try:
+        return tomllib.loads(path.read_text())
+    except (OSError, tomllib.TOMLDecodeError):
+        return None
