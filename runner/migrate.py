@@ -113,7 +113,7 @@ def export_csv(duckdb_file: DuckDBWarehouse, work: Path, dataset: str, tables: d
         for index, (table, columns) in enumerate(tables.items()):
             path = work / f"{index}.csv"
             selected = ", ".join(as_text(name, data_type) for name, data_type in columns)
-            conn.execute(f'copy (select {selected} from "{dataset}"."{table}") to \'{path}\' (format csv)')
+            conn.execute(f'copy (select {selected} from "{dataset}"."{table}") to \'{path}\' (format csv, header true)')
             exports[table] = (path, [name for name, _ in columns])
     return exports
 
