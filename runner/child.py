@@ -18,6 +18,7 @@ import pickle
 import sys
 import time
 import traceback
+from contextlib import contextmanager
 from pathlib import Path
 
 from runner.project import Project
@@ -44,17 +45,23 @@ def main() -> int:
     return 0 if result["status"] == "ok" else 1
 
 
+@contextmanager
 def source_lock(spec: dict):
-    """Held for the child's whole life: two syncs of one source never share its dlt working folder."""
-    from runner import lock
+    """Held for the child's whole life: two syncs of one source never share its dlt working folder,
+    nor, on an engine that several machines load into, its dataset."""
+    from runner import lock, warehouse
 
-    path = Project(Path(spec["root"])).data / "locks" / f"{spec['source'].name}.lock"
+    project = Project(Path(spec["root"]))
+    name, timeout = spec["source"].name, spec["lock_timeout"]
+    path = project.data / "locks" / f"{name}.lock"
     path.parent.mkdir(parents=True, exist_ok=True)
 
     def announce(holder: str) -> None:
         print(f"waiting for another run of this source, held by {holder}", flush=True)
 
-    return lock.hold(path, spec["lock_timeout"], f"dango sync {spec['source'].name}", announce)
+    target = warehouse.for_project(project, spec["warehouse"])
+    with lock.hold(path, timeout, f"dango sync {name}", announce), target.source_lock(name, timeout, announce):
+        yield
 
 
 def run(spec: dict) -> dict:

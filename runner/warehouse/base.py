@@ -74,6 +74,10 @@ class Warehouse:
         """Held around every write by Dango and dbt. An engine that takes many writers needs none."""
         return nullcontext()
 
+    def source_lock(self, name: str, timeout: float, on_wait):
+        """Held by a source's run beside its local lock, where other machines may sync the same source."""
+        return nullcontext()
+
     def guard_reads(self, timeout: float, on_wait, before_read) -> None:
         """Make a source's own reads of the warehouse safe beside loads (DuckDB files only)."""
 

@@ -9,17 +9,20 @@ keeps two runs of one source apart. The driver (psycopg2) and dbt-postgres are i
 """
 
 import sys
+import time
 from contextlib import contextmanager
 from importlib import metadata
 
 from runner import environment
 from runner.errors import DangoError
+from runner.lock import LockTimeout
 from runner.warehouse.base import RUNS_TABLE_DDL, Warehouse
 
 PASSWORD_ENV = "DESTINATION__POSTGRES__CREDENTIALS__PASSWORD"
 PASSWORD_TOML = ("destination", "postgres", "credentials", "password")
 DEFAULT_PORT = 5432
 CONNECT_TIMEOUT = 10
+LOCK_POLL_SECONDS = 0.5
 PACKAGES = ("psycopg2-binary", "dbt-postgres")
 SETUP_HINT = "Run `make setup`: it installs them when sources.yml says `type: postgres`"
 
@@ -96,6 +99,29 @@ class PostgresWarehouse(Warehouse):
                 results.append(cursor.fetchall() if cursor.description else [])
         return results
 
+    @contextmanager
+    def source_lock(self, name: str, timeout: float, on_wait):
+        """A session advisory lock on the source's name, held by a connection open for the whole run:
+        PostgreSQL releases it when the session ends, however the run ends."""
+        conn = self.connect()
+        conn.autocommit = True
+        try:
+            key = f"dango sync {name}"
+            deadline, waited = time.monotonic() + timeout, False
+            while not _try_lock(conn, key):
+                if time.monotonic() >= deadline:
+                    raise LockTimeout(
+                        f"another run of source {name} still held its lock in {self.describe()} after {timeout:g}s. "
+                        "Wait for that run to finish (on whichever machine started it), or raise --lock-timeout."
+                    )
+                if not waited:
+                    on_wait(f"a session of {self.describe()} (another machine's sync?)")
+                    waited = True
+                time.sleep(LOCK_POLL_SECONDS)
+            yield
+        finally:
+            conn.close()
+
     def _runs_ddl(self) -> list[str]:
         # Sources loading side by side would otherwise race to create the table on a first sync.
         return ["select pg_advisory_xact_lock(hashtext('dango.runs'))", *RUNS_TABLE_DDL]
@@ -128,6 +154,12 @@ CONNECTION_HINT = (
     "Check host, port, database and user under `warehouse:` in .dango/sources.yml, the password, and that "
     "the server is running"
 )
+
+
+def _try_lock(conn, key: str) -> bool:
+    with conn.cursor() as cursor:
+        cursor.execute("select pg_try_advisory_lock(hashtext(%s))", [key])
+        return cursor.fetchone()[0]
 
 
 def _installed(package: str) -> bool:

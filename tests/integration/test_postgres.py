@@ -192,3 +192,18 @@ def test_a_missing_setting_is_named(project, pg):
     project.sources_yml.write_text(project.sources_yml.read_text().replace("  user: dango\n", ""))
     result = project.sync(check=2)
     assert "field 'warehouse': missing required field 'user'" in result.stderr
+
+
+def test_a_run_of_the_same_source_from_another_machine_is_waited_for(project, pg):
+    database = use_postgres(project, pg)
+    project.add_source("one_row", ONE_ROW_SOURCE)
+    other_machine = pg.connect(database)  # what a sync elsewhere holds: the source's advisory lock
+    other_machine.cursor().execute("select pg_advisory_lock(hashtext('dango sync one_row'))")
+    try:
+        blocked = project.sync("--lock-timeout", "2", check=1)
+        assert "waiting for another run of this source, held by a session of postgres dango@" in blocked.stdout
+        assert "another run of source one_row still held its lock" in blocked.stdout
+    finally:
+        other_machine.close()
+    project.sync()
+    assert pg.query(database, "select count(*) from raw_one_row.items") == [(1,)]
