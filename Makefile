@@ -22,7 +22,7 @@ sync: setup ## Load sources into the warehouse, data/warehouse.duckdb by default
 	@$(DANGO) sync $(SOURCE) $(ARGS)
 
 .PHONY: validate
-validate: setup ## Check .dango/sources.yml and custom_sources/ without touching the warehouse
+validate: setup ## Check .dango/sources.yml and custom_sources/ without writing the warehouse
 	@$(DANGO) validate $(ARGS)
 
 .PHONY: sources

@@ -42,7 +42,7 @@ def cmd_sync(args) -> int:
 
 
 def cmd_validate(args) -> int:
-    """Check sources.yml and custom_sources/ without touching the warehouse. Example: bin/dango validate --json"""
+    """Check sources.yml and custom_sources/ without writing the warehouse. Example: bin/dango validate --json"""
     from runner import validate
 
     return validate.validate(find_project(args.project_dir), args.json)
