@@ -21,6 +21,7 @@ import traceback
 from contextlib import contextmanager
 from pathlib import Path
 
+from runner import warehouse
 from runner.project import Project
 from runner.source_loader import SourceError, check_kwargs, load_function
 
@@ -33,11 +34,13 @@ def main() -> int:
     spec = pickle.loads(spec_path.read_bytes())  # pickled: YAML dates in function_kwargs stay dates
     spec_path.unlink()
     started = time.time()
+    project = Project(Path(spec["root"]))
+    target = warehouse.for_project(project, spec["warehouse"])
     try:
-        with source_lock(spec):
-            result = {"status": "ok", **run(spec)}
+        with source_lock(spec, project, target):
+            result = {"status": "ok", **run(spec, project, target)}
     except Exception as error:
-        result = {"status": "failed", **describe_failure(error, spec)}
+        result = {"status": "failed", **describe_failure(error, target)}
     result["seconds"] = round(time.time() - started, 3)
     result_path = Path(spec["result_path"])
     result_path.with_suffix(".tmp").write_text(json.dumps(result))
@@ -46,12 +49,11 @@ def main() -> int:
 
 
 @contextmanager
-def source_lock(spec: dict):
+def source_lock(spec: dict, project: Project, target):
     """Held for the child's whole life: two syncs of one source never share its dlt working folder,
     nor, on an engine that several machines load into, its dataset."""
-    from runner import lock, warehouse
+    from runner import lock
 
-    project = Project(Path(spec["root"]))
     name, timeout = spec["source"].name, spec["lock_timeout"]
     path = project.data / "locks" / f"{name}.lock"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -59,17 +61,14 @@ def source_lock(spec: dict):
     def announce(holder: str) -> None:
         print(f"waiting for another run of this source, held by {holder}", flush=True)
 
-    target = warehouse.for_project(project, spec["warehouse"])
     with lock.hold(path, timeout, f"dango sync {name}", announce), target.source_lock(name, timeout, announce):
         yield
 
 
-def run(spec: dict) -> dict:
-    project = Project(Path(spec["root"]))
+def run(spec: dict, project: Project, target) -> dict:
     sys.path.insert(0, str(project.custom_sources))
-    from runner import dlt_settings, read_guard, recovery, warehouse
+    from runner import dlt_settings, read_guard, recovery
 
-    target = warehouse.for_project(project, spec["warehouse"])
     dlt_settings.register(target.dlt_defaults())
     target.guard_reads(spec["lock_timeout"], announce_wait, lambda: wait_for_earlier(spec))
     source = spec["source"]
@@ -131,17 +130,16 @@ def generate_staging(project: Project, target, source) -> list[str]:
 
 def wait_for_earlier(spec: dict) -> None:
     """Wait until the sources listed before this one in the sync have ended (the parent marks them)."""
+    from runner import lock
+
     markers = [Path(spec["run_dir"]) / f"{name}.done" for name in spec["earlier"]]
-    deadline = time.monotonic() + spec["lock_timeout"]
-    announced = False
-    while not all(marker.exists() for marker in markers):
-        if not announced:
-            waiting = ", ".join(m.stem for m in markers if not m.exists())
-            print(f"waiting for {waiting} (listed before this source) to finish, then reading the warehouse")
-            announced = True
-        if time.monotonic() > deadline:
-            raise SourceError(f"sources listed before this one did not finish within {spec['lock_timeout']:g}s")
-        time.sleep(0.1)
+
+    def announce() -> None:
+        waiting = ", ".join(m.stem for m in markers if not m.exists())
+        print(f"waiting for {waiting} (listed before this source) to finish, then reading the warehouse")
+
+    if not lock.poll(lambda: all(marker.exists() for marker in markers), spec["lock_timeout"], announce, 0.1):
+        raise SourceError(f"sources listed before this one did not finish within {spec['lock_timeout']:g}s")
 
 
 def load_pending(pipeline, locked) -> None:
@@ -193,14 +191,12 @@ def announce_wait(holder: str) -> None:
     print(f"waiting for the warehouse lock, held by {holder}", flush=True)
 
 
-def describe_failure(error: BaseException, spec: dict) -> dict:
+def describe_failure(error: BaseException, target) -> dict:
     """The error's first line and the last frames of the traceback where it was raised."""
     if isinstance(error, SourceError) or type(error).__name__ == "LockTimeout":
         return {"error": str(error), "traceback": ""}
-    from runner import warehouse
-
     root = root_cause(error)
-    explained = warehouse.for_project(Project(Path(spec["root"])), spec["warehouse"]).explain(root)
+    explained = target.explain(root)
     if explained:
         return {"error": explained, "traceback": ""}
     frames = traceback.format_exception(type(root), root, root.__traceback__)

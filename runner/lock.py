@@ -55,20 +55,33 @@ def _acquire(lock_path: Path, mode: int, timeout: float, on_wait) -> int:
     By hand rather than with the filelock package: it has no shared mode, and importing it cost
     every source's process about 60 ms. Not re-entrant: a process never takes a lock it holds."""
     fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
-    deadline = time.monotonic() + timeout
-    waited = False
-    while True:
+
+    def locked() -> bool:
         try:
             fcntl.flock(fd, mode | fcntl.LOCK_NB)
-            return fd
+            return True
         except BlockingIOError:
-            if time.monotonic() >= deadline:
-                os.close(fd)
-                raise timed_out(lock_path, timeout) from None
-            if on_wait and not waited:
-                on_wait(describe_holder(lock_path))
-                waited = True
-            time.sleep(0.05)
+            return False
+
+    if not poll(locked, timeout, on_wait and (lambda: on_wait(describe_holder(lock_path)))):
+        os.close(fd)
+        raise timed_out(lock_path, timeout)
+    return fd
+
+
+def poll(attempt, timeout: float, on_first_wait=None, interval: float = 0.05) -> bool:
+    """Call `attempt()` until it returns true, for at most `timeout` seconds; `on_first_wait()` once,
+    before the first wait. Whether it succeeded."""
+    deadline = time.monotonic() + timeout
+    waited = False
+    while not attempt():
+        if time.monotonic() >= deadline:
+            return False
+        if on_first_wait and not waited:
+            on_first_wait()
+            waited = True
+        time.sleep(interval)
+    return True
 
 
 def release_shared(fd: int) -> None:

@@ -37,11 +37,8 @@ class MotherDuckWarehouse(Warehouse):
         return {"DANGO_WAREHOUSE_TYPE": self.type, "DANGO_MOTHERDUCK_DATABASE": self.settings["database"]}
 
     def token(self) -> str | None:
-        found = (
-            os.environ.get(name) or environment.dotenv(self.project).get(name)
-            for name in (TOKEN_ENV, "motherduck_token")
-        )
-        return next((value for value in found if value), None)
+        env = {**environment.dotenv(self.project), **os.environ}  # a variable set in the environment wins
+        return next((env[name] for name in (TOKEN_ENV, "motherduck_token") if env.get(name)), None)
 
     def _run(self, statements: list[tuple[str, list]], read_only: bool) -> list[list[tuple]]:
         import duckdb

@@ -9,13 +9,12 @@ keeps two runs of one source apart. The driver (psycopg2) and dbt-postgres are i
 """
 
 import sys
-import time
 from contextlib import contextmanager
+from functools import cached_property
 from importlib import metadata
 
-from runner import environment
+from runner import environment, lock
 from runner.errors import DangoError
-from runner.lock import LockTimeout
 from runner.warehouse.base import RUNS_TABLE_DDL, Warehouse
 
 PASSWORD_ENV = "DESTINATION__POSTGRES__CREDENTIALS__PASSWORD"
@@ -39,7 +38,9 @@ class PostgresWarehouse(Warehouse):
     def describe(self) -> str:
         return f"postgres {self.settings['user']}@{self.settings['host']}:{self.port}/{self.settings['database']}"
 
+    @cached_property
     def password(self) -> str | None:
+        """Read once: the destination, dbt's environment and every connection need it."""
         return environment.setting(self.project, PASSWORD_ENV, PASSWORD_TOML)
 
     def destination(self):
@@ -50,7 +51,7 @@ class PostgresWarehouse(Warehouse):
             "port": self.port,
             "database": self.settings["database"],
             "username": self.settings["user"],
-            "password": self.password(),
+            "password": self.password,
         }
         return dlt.destinations.postgres(credentials=credentials)
 
@@ -62,7 +63,7 @@ class PostgresWarehouse(Warehouse):
             "DANGO_POSTGRES_DATABASE": self.settings["database"],
             "DANGO_POSTGRES_USER": self.settings["user"],
             # dbt masks variables named DBT_ENV_SECRET_* in its logs.
-            "DBT_ENV_SECRET_DANGO_POSTGRES_PASSWORD": self.password() or "",
+            "DBT_ENV_SECRET_DANGO_POSTGRES_PASSWORD": self.password or "",
         }
 
     def connect(self, read_only: bool = False):
@@ -75,7 +76,7 @@ class PostgresWarehouse(Warehouse):
             port=self.port,
             dbname=self.settings["database"],
             user=self.settings["user"],
-            password=self.password(),
+            password=self.password,
             connect_timeout=CONNECT_TIMEOUT,
             application_name="dango",
             options="-c default_transaction_read_only=on" if read_only else "",
@@ -107,17 +108,15 @@ class PostgresWarehouse(Warehouse):
         conn.autocommit = True
         try:
             key = f"dango sync {name}"
-            deadline, waited = time.monotonic() + timeout, False
-            while not _try_lock(conn, key):
-                if time.monotonic() >= deadline:
-                    raise LockTimeout(
-                        f"another run of source {name} still held its lock in {self.describe()} after {timeout:g}s. "
-                        "Wait for that run to finish (on whichever machine started it), or raise --lock-timeout."
-                    )
-                if not waited:
-                    on_wait(f"a session of {self.describe()} (another machine's sync?)")
-                    waited = True
-                time.sleep(LOCK_POLL_SECONDS)
+
+            def announce() -> None:
+                on_wait(f"a session of {self.describe()} (another machine's sync?)")
+
+            if not lock.poll(lambda: _try_lock(conn, key), timeout, announce, LOCK_POLL_SECONDS):
+                raise lock.LockTimeout(
+                    f"another run of source {name} still held its lock in {self.describe()} after {timeout:g}s. "
+                    "Wait for that run to finish (on whichever machine started it), or raise --lock-timeout."
+                )
             yield
         finally:
             conn.close()
@@ -130,7 +129,7 @@ class PostgresWarehouse(Warehouse):
         missing = [package for package in PACKAGES if not _installed(package)]
         if missing:
             return [f"the postgres warehouse needs {' and '.join(missing)}, not installed. {SETUP_HINT}"]
-        if not self.password():
+        if not self.password:
             return [
                 f"no password for {self.describe()}: set {PASSWORD_ENV} in .env, or `password` under "
                 "[destination.postgres.credentials] in .dlt/secrets.toml"
