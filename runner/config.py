@@ -100,14 +100,21 @@ def _load(project: Project, remember_valid: bool = False) -> tuple[dict, dict]:
     known = _known_valid(project, text)
     if known:
         return known
+    data, lines = _checked(text, where)
+    if remember_valid:
+        _remember_valid(project, text, (data, lines))
+    return data, lines
+
+
+@cache
+def _checked(text: str, where: str) -> tuple[dict, dict]:
+    """Parse and check a text once per process: validate reads the sources, then the warehouse."""
     data, lines, problems = yaml_schema.parse(text, where, _where)
     if data is None and not problems:
         problems = [Problem(where, "the file is empty", "Write at least `version: '1.0'` and `sources: []`.")]
     if not problems:
         problems = yaml_schema.schema_problems(data, lines, where, schema(), _where, SECRET_FIELD_HINTS)
         problems += _duplicate_names(data, lines, where)
-        if not problems and remember_valid:
-            _remember_valid(project, text, (data, lines))
     if problems:
         raise ConfigError(problems)
     return data, lines
