@@ -19,7 +19,6 @@ fails is deleted and the previous one goes on running.
 import os
 import shlex
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,7 +26,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from runner import ssh
+from runner import git, ssh
 from runner.errors import DangoError
 from runner.project import Project
 from runner.remote_config import Remote
@@ -137,8 +136,8 @@ def listed(root: Path, parts: tuple[str, ...]) -> list[str]:
     present = [part for part in parts if (root / part).exists()]
     if not present:
         return []
-    if in_git_checkout(root):
-        output = _git(root, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", *present)
+    if git.in_checkout(root):
+        output = git.output(root, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", *present)
         return [name for name in output.split("\0") if name]
     return walked(root, present)
 
@@ -162,36 +161,23 @@ def walked(root: Path, parts: list[str]) -> list[str]:
     return names
 
 
-def in_git_checkout(root: Path) -> bool:
-    return _git(root, "rev-parse", "--is-inside-work-tree").strip() == "true"
-
-
 def uncommitted(project: Project) -> list[str]:
     """Files a push would copy from the project's git checkout that differ from its last commit (Dango's
     own too, when the project is Dango's folder, as in the repository's demo)."""
     root = project.root
     parts = PROJECT_PARTS + (DANGO_PARTS if root == DANGO_ROOT else ())
     present = [part for part in parts if (root / part).exists()]
-    if not present or not in_git_checkout(root):
+    if not present or not git.in_checkout(root):
         return []
     # --short, unlike --porcelain, gives paths relative to `root`, however deep in the checkout it is.
-    output = _git(root, "-c", "color.status=false", "status", "--short", "--untracked-files=all", "--", *present)
+    output = git.output(root, "-c", "color.status=false", "status", "--short", "--untracked-files=all", "--", *present)
     names = [line[3:] for line in output.splitlines() if line[3:]]
     return [name for name in names if not (never_copied(name) or name in CLIENT_ONLY)]
 
 
 def git_revision(root: Path) -> str:
-    commit = _git(root, "rev-parse", "--short", "HEAD").strip() if in_git_checkout(root) else ""
+    commit = git.output(root, "rev-parse", "--short", "HEAD").strip() if git.in_checkout(root) else ""
     return f" (git {commit})" if commit else ""
-
-
-def _git(root: Path, *args: str) -> str:
-    """git's output, or "" when git is missing or fails (not a checkout)."""
-    try:
-        done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=False)
-    except OSError:
-        return ""
-    return done.stdout if done.returncode == 0 else ""
 
 
 def stage(files: dict[str, Path], folder: Path) -> None:

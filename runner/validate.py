@@ -17,7 +17,7 @@ import subprocess
 import sys
 import time
 
-from runner import config, environment, unreferenced, warehouse
+from runner import config, environment, git, unreferenced, warehouse
 from runner.config import ConfigError, Source
 from runner.problems import ERROR, WARN, Problem
 from runner.project import Project
@@ -93,10 +93,11 @@ def unreferenced_problems(project: Project, sources: list[Source]) -> list[Probl
 def git_problems(project: Project) -> list[Problem]:
     """`.env` and `.dlt/secrets.toml` must be ignored by git, and never tracked, in a git checkout."""
     present = [project.relative(p) for p in (project.env_file, project.secrets_file) if p.is_file()]
-    if not present or _git(project, "rev-parse", "--is-inside-work-tree").strip() != "true":
+    if not present or not git.in_checkout(project.root):
         return []
-    tracked = set(_git(project, "ls-files", "--", *present).split())
-    ignored = set(_git(project, "check-ignore", "--", *present).split())
+    tracked = set(git.output(project.root, "ls-files", "--", *present).split())
+    # check-ignore exits 1 when it ignores none of them: an answer, not a failure.
+    ignored = set(git.output(project.root, "check-ignore", "--", *present, accepted=(0, 1)).split())
     problems = []
     for name in present:
         if name in tracked:
@@ -109,15 +110,6 @@ def git_problems(project: Project) -> list[Problem]:
             continue
         problems.append(Problem(name, message, fix))
     return problems
-
-
-def _git(project: Project, *args: str) -> str:
-    """git's output, or "" when git is missing or fails (not a checkout: nothing to leak through)."""
-    try:
-        done = subprocess.run(["git", *args], cwd=project.root, capture_output=True, text=True, check=False)
-    except OSError:
-        return ""
-    return done.stdout if done.returncode in (0, 1) else ""
 
 
 def secret_problems(project: Project, source: Source) -> list[Problem]:
