@@ -12,6 +12,7 @@ warehouse while extracting takes the lock shared (runner/read_guard.py). The chi
 per-source lock for its whole life, so one source never runs twice at once.
 """
 
+import atexit
 import json
 import os
 import pickle
@@ -232,6 +233,16 @@ def root_cause(error: BaseException) -> BaseException:
     return error
 
 
+def exit_now(code: int) -> None:
+    """Exit without the interpreter's teardown. Freeing dlt's, pyarrow's and DuckDB's modules one by
+    one takes about 0.25 s, a fifth of a small source's whole sync; by now the load is committed, the
+    result written and every file closed. Exit handlers (logging's flush among them) still run."""
+    atexit._run_exitfuncs()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
     os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
-    sys.exit(main())
+    exit_now(main())
