@@ -1,6 +1,6 @@
 """The child process that runs one source: import it, call it, run its dlt pipeline.
 
-Started by `runner.sync` as `python -m runner.child SPEC` with the project root as working folder and
+Started by `runner.sync` as `python -P -m runner.child SPEC` with the project root as working folder and
 the path of a pickled spec; it writes a JSON result to the spec's `result_path` and exits 0 on success, 1 on
 failure. Anything it prints is relayed (redacted) by the parent. A child that dies without a result
 is reported by the parent from its exit code.
@@ -28,6 +28,9 @@ from runner.source_loader import SourceError, check_kwargs, load_function
 
 MAX_BACKOFF = 60
 TRANSIENT_HTTP_STATUS = {408, 429, 500, 502, 503, 504}
+# Ctrl-C reaches every process of the terminal's group, this one too, often before the parent has
+# marked its children as stopped: the result says so itself.
+INTERRUPTED = {"status": "cancelled", "error": "stopped by SIGINT"}
 
 
 def main() -> int:
@@ -40,8 +43,11 @@ def main() -> int:
     try:
         with source_lock(spec, project, target):
             result = {"status": "ok", **run(spec, project, target)}
+    except KeyboardInterrupt:
+        result = INTERRUPTED
     except Exception as error:
-        result = {"status": "failed", **describe_failure(error, target)}
+        interrupted = isinstance(root_cause(error), KeyboardInterrupt)  # dlt wraps it in PipelineStepFailed
+        result = INTERRUPTED if interrupted else {"status": "failed", **describe_failure(error, target)}
     result["seconds"] = round(time.time() - started, 3)
     result_path = Path(spec["result_path"])
     result_path.with_suffix(".tmp").write_text(json.dumps(result))

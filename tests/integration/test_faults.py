@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 
@@ -120,6 +121,30 @@ def test_ctrl_c_stops_every_running_source(project):
     assert "[events] CANCELLED" in output and "[later] CANCELLED" in output
     assert "sync stopped by SIGINT; not started: none" in output
     assert not list((project.root / "data" / "tmp").glob("run-*"))
+
+
+def test_sigint_to_one_source_cancels_it_and_the_others_go_on(project):
+    project.add_source("events", COUNTER.format(disposition="append"), function="counter")
+    project.add_source("later", COUNTER.format(disposition="append"), function="counter", module="later")
+    sync = start_sync(project, "--jobs", "1", PAGES="20", PAGE_SECONDS="0.2")
+    read_until(sync, "page 2")
+    os.kill(children_of(sync.pid)[0], signal.SIGINT)
+    output, _ = sync.communicate(timeout=60)
+    assert sync.returncode == 1
+    assert "[events] CANCELLED" in output and "stopped by SIGINT" in output
+    assert "[later] ok" in output and project.count("raw_later.events") == 20_000
+
+
+def children_of(pid: int) -> list[int]:
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended meanwhile
+        if int(fields[1]) == pid:
+            children.append(int(stat.parent.name))
+    return children
 
 
 def test_a_hanging_source_times_out_and_the_others_go_on(project):
