@@ -7,6 +7,7 @@ prints passes through `Redactor` before it reaches a terminal, a log file or an 
 
 import os
 import re
+import sys
 from pathlib import Path
 
 from runner.project import Project
@@ -34,6 +35,12 @@ def dotenv(project: Project) -> dict[str, str]:
     from dotenv import dotenv_values  # here: a project without .env never pays for the import
 
     return {key: value for key, value in dotenv_values(project.env_file).items() if value is not None}
+
+
+def runner_command(module: str) -> list[str]:
+    """The command that runs one of Dango's modules in a child whose working folder is the project:
+    -P keeps that folder off the import path, so a project's own runner.py never stands in for Dango's."""
+    return [sys.executable, "-P", "-m", module]
 
 
 def child_environment(project: Project) -> dict[str, str]:

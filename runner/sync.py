@@ -244,7 +244,7 @@ class Child:
         self.spec_path = Path(spec["result_path"]).with_suffix(".spec")
         self.spec_path.write_bytes(pickle.dumps(spec))
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "runner.child", str(self.spec_path)],
+            [*environment.runner_command("runner.child"), str(self.spec_path)],
             cwd=project.root,
             env=env,
             stdin=subprocess.DEVNULL,

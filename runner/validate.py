@@ -145,7 +145,7 @@ def inspect_all(project: Project, sources: list[Source]) -> list[list[Problem]]:
     where = project.relative(project.sources_file)
     request = {"timeout": IMPORT_TIMEOUT, "sources": [_spec(project, source) for source in sources]}
     done = subprocess.run(
-        [sys.executable, "-m", "runner.inspect_source"],
+        environment.runner_command("runner.inspect_source"),
         input=json.dumps(request, default=str),  # YAML dates are not JSON; dlt coerces the text back
         cwd=project.root,
         env=environment.child_environment(project),

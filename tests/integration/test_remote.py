@@ -239,7 +239,6 @@ def test_schedule_on_the_server_names_the_current_link(site):
         capture_output=True,
         text=True,
         env=site.project.env,
-        cwd=site.server,  # not this checkout: `python -m runner` would import its runner/ first
     )
     assert f"{current}/bin/dango --project-dir {current} sync && " in result.stdout
     assert "releases/" not in result.stdout and result.stdout.rstrip().endswith("# dango: dango-server")

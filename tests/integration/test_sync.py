@@ -56,6 +56,17 @@ def test_a_source_that_exits_hard_is_reported(project):
     assert project.count("raw_good.rows") == 3
 
 
+def test_a_runner_module_of_the_project_does_not_replace_dangos(project):
+    project.write("runner.py", "raise SystemExit('the project runner ran')\n")
+    project.write("runner/child.py", "raise SystemExit('the project runner ran')\n")
+    project.add_source("good", GOOD)
+    for cwd in (project.root, project.root / "runner"):
+        assert "the project runner ran" not in project.dango("validate", cwd=cwd, check=0).stderr
+    result = project.sync(check=0)
+    assert "[good] ok" in result.stdout and "the project runner ran" not in result.stdout + result.stderr
+    assert project.count("raw_good.rows") == 3
+
+
 def test_import_error_and_missing_function_are_explained(project):
     project.add_source("typo", "import dlt\nimport not_a_real_package\n", function="typo")
     project.add_source("nofunc", GOOD, function="goood")
