@@ -6,6 +6,7 @@ sources load side by side with no warehouse lock. dbt runs through dbt-duckdb wi
 """
 
 import os
+from functools import cached_property
 
 from runner import environment
 from runner.warehouse.base import Warehouse
@@ -36,17 +37,24 @@ class MotherDuckWarehouse(Warehouse):
     def dbt_env(self) -> dict[str, str]:
         return {"DANGO_WAREHOUSE_TYPE": self.type, "DANGO_MOTHERDUCK_DATABASE": self.settings["database"]}
 
+    @cached_property
     def token(self) -> str | None:
+        """Read once: `validate` and `migrate-warehouse` check it, then connect with it."""
         env = {**environment.dotenv(self.project), **os.environ}  # a variable set in the environment wins
         return next((env[name] for name in (TOKEN_ENV, "motherduck_token") if env.get(name)), None)
 
-    def _run(self, statements: list[tuple[str, list]], read_only: bool) -> list[list[tuple]]:
+    def connect(self, url: str | None = None):
+        """A DuckDB connection to MotherDuck (`url`, else this database), given the token: one in .env
+        is not in this process's environment, where DuckDB would look for it."""
         import duckdb
 
-        return run_statements(duckdb.connect(self.url, config={"motherduck_token": self.token() or ""}), statements)
+        return duckdb.connect(url or self.url, config={"motherduck_token": self.token or ""})
+
+    def _run(self, statements: list[tuple[str, list]], read_only: bool) -> list[list[tuple]]:
+        return run_statements(self.connect(), statements)
 
     def problems(self) -> list[str]:
-        if not self.token():
+        if not self.token:
             return [f"no MotherDuck token for {self.url}: set {TOKEN_ENV} in the environment or in .env"]
         try:
             self.query("select 1")
