@@ -172,12 +172,20 @@ def copy_runs(project: Project, duckdb_file: DuckDBWarehouse, target, columns: l
 
 def to_motherduck(duckdb_file: DuckDBWarehouse, target) -> int:
     """MotherDuck uploads a local DuckDB file whole, dlt's state tables included."""
+    import duckdb
+
     if not target.token:
         raise DangoError(target.problems()[0] + "; nothing was migrated.")
     database = target.settings["database"]
-    with duckdb_file.write_lock(60, "dango migrate-warehouse"), target.connect("md:") as conn:
-        if conn.execute("select 1 from duckdb_databases() where database_name = ?", [database]).fetchall():
-            raise DangoError(f"MotherDuck has a database {database} already; nothing was migrated.")
-        conn.execute(f"create database \"{database}\" from '{duckdb_file.path}'")
+    try:
+        with duckdb_file.write_lock(60, "dango migrate-warehouse"), target.connect("md:") as conn:
+            if conn.execute("select 1 from duckdb_databases() where database_name = ?", [database]).fetchall():
+                raise DangoError(f"MotherDuck has a database {database} already; nothing was migrated.")
+            conn.execute(f"create database \"{database}\" from '{duckdb_file.path}'")
+    except duckdb.Error as error:
+        first = str(error).strip().splitlines()[0]
+        raise DangoError(
+            f"cannot upload to {target.describe()}: {first}. Check the token and the network; nothing was migrated."
+        ) from error
     print(f"migrate-warehouse: uploaded to {target.describe()}.")
     return EXIT_OK
