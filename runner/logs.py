@@ -1,15 +1,27 @@
-"""`dango logs`: the end of each source's last run's log, found through data/runs.jsonl.
+"""Each source's run logs in data/logs/<source>/: written by `dango sync`, shown by `dango logs`.
 
-Reads files only, so it answers at once, even while a sync runs. `remote logs` runs it on the server.
+`dango logs` shows the end of each source's last run's log, found through data/runs.jsonl. It reads
+files only, so it answers at once, even while a sync runs. `remote logs` runs it on the server.
 """
 
 import time
+import uuid
 
 from runner import history
 from runner.errors import DangoError
 from runner.project import Project
 
 DEFAULT_LINES = 40
+KEPT_PER_SOURCE = 30
+
+
+def open_log(project: Project, name: str):
+    """A new log for a run of source `name`, open for writing; the oldest go, KEPT_PER_SOURCE stay."""
+    folder = project.logs_dir / name
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in sorted(folder.glob("*.log"))[: -KEPT_PER_SOURCE + 1]:
+        old.unlink(missing_ok=True)
+    return (folder / f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}.log").open("w")
 
 
 def last_runs(runs: list[dict], names: list[str]) -> list[dict]:
@@ -37,7 +49,7 @@ def show(project: Project, names: list[str], lines: int) -> int:
         try:
             text = (project.root / entry["log"]).read_text(errors="replace")
         except OSError:
-            print("(this log is gone: the newest 30 per source are kept)")
+            print(f"(this log is gone: the newest {KEPT_PER_SOURCE} per source are kept)")
             continue
         print("\n".join(text.splitlines()[-lines:] if lines else text.splitlines()))
     return 0

@@ -22,12 +22,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from runner import environment, history, process, warehouse
+from runner import environment, history, logs, process, warehouse
 from runner.config import Source
 from runner.errors import DangoError
 from runner.project import Project
 
-LOGS_KEPT_PER_SOURCE = 30
 # Sources mostly wait on networks, so more than one per core pays; eight bounds memory.
 DEFAULT_JOBS = min(8, 2 * (os.cpu_count() or 1))
 _output_lock = threading.Lock()
@@ -161,7 +160,7 @@ def run_source(project, source: Source, env: dict, lock_timeout: float, timeout:
     result_path = run.folder / f"{source.name}.json"
     redact = environment.redactor(project, secret_kwargs(source))
     started = time.time()
-    with open_log(project, source.name) as log:
+    with logs.open_log(project, source.name) as log:
         spec = {
             "root": str(project.root),
             "source": source,
@@ -324,11 +323,3 @@ def print_summary(results: list[Result], seconds: float) -> None:
     ok = len(results) - len(failed)
     tail = f" (failed: {', '.join(failed)})" if failed else ""
     say(f"summary: {ok} ok, {len(failed)} failed in {seconds:.1f}s{tail}")
-
-
-def open_log(project: Project, name: str):
-    folder = project.logs_dir / name
-    folder.mkdir(parents=True, exist_ok=True)
-    for old in sorted(folder.glob("*.log"))[: -LOGS_KEPT_PER_SOURCE + 1]:
-        old.unlink(missing_ok=True)
-    return (folder / f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}.log").open("w")
