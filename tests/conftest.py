@@ -6,6 +6,7 @@ environment without DLT_*, SOURCES__*, DESTINATION__* and friends.
 
 import os
 import shutil
+import socket
 import subprocess
 import textwrap
 from pathlib import Path
@@ -25,6 +26,13 @@ def clean_env(home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(LEAKY_PREFIXES)}
     env["HOME"] = str(home)
     return env
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on, for a server a test starts."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def run_dango(*args, cwd: Path, env: dict, timeout: float = 240, check=None) -> subprocess.CompletedProcess:

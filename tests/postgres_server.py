@@ -8,12 +8,13 @@ Password authentication is on, so the tests show that Dango finds the password w
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from pathlib import Path
 
 import psycopg2
+
+from tests.conftest import free_port
 
 USER, PASSWORD = "dango", "pg-secret-4217"
 
@@ -25,12 +26,6 @@ def binaries() -> Path | None:
             return Path(folder)
     found = shutil.which("pg_ctl")
     return Path(found).parent if found else None
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class PostgresServer:

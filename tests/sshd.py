@@ -14,6 +14,8 @@ import subprocess
 import time
 from pathlib import Path
 
+from tests.conftest import free_port
+
 SSHD = Path("/usr/sbin/sshd")
 TOOLS = ("ssh", "ssh-keygen", "rsync", "flock")
 
@@ -28,7 +30,7 @@ class SshServer:
     def __init__(self, folder: Path):
         self.folder = folder
         self.user = getpass.getuser()
-        self.port = _free_port()
+        self.port = free_port()
         self.host_key = self._keygen("host_key")
         self.client_key = self._keygen("client_key")
         self.known_hosts = folder / "known_hosts"
@@ -90,9 +92,3 @@ class SshServer:
             **fields,
         }
         return "".join(f"{key}: {value}\n" for key, value in settings.items())
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
