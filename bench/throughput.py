@@ -15,7 +15,7 @@ import sys
 from common import DANGO, PYTHON, REPO, make_project, median_of, report, run
 
 sys.path.insert(0, str(REPO))
-from runner.dlt_settings import DEFAULTS
+from runner.sync.dlt_settings import DEFAULTS
 
 ROWS = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
 RUNS = int(sys.argv[2]) if len(sys.argv) > 2 else 3

@@ -1,23 +1,63 @@
-"""`bin/dango`: the command line. One function per subcommand; user errors exit 2.
+"""Dango loads data sources into a warehouse with dlt and transforms it with dbt, from one folder.
 
-Exit codes: 0 success, 1 one or more sources failed (or validation found errors), 2 bad
-configuration or usage. `seed` and `run` exit with dbt's code, which follows the same rule.
+This module is the command line (`bin/dango COMMAND`): one function per command, each registered
+with `@command` beside a function that adds its options. Every command returns its exit code; an
+error a user can fix is a `DangoError` whose class carries the code (see runner/config/errors.py).
+Commands import their package on call, so `bin/dango status` never pays for dlt or DuckDB.
 """
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
-from runner import config, remote_cli, scaffold, unreferenced
-from runner.errors import USAGE_EXIT_CODE, DangoError
-from runner.lock import LockTimeout
-from runner.project import find_project
+from runner.config.errors import DangoError
+from runner.config.project import find_project
 
 DEFAULT_LOCK_TIMEOUT = 600
+Command = Callable[[argparse.Namespace], int]
+Options = Callable[[argparse.ArgumentParser], None]
+# (name, function, options, aliases, takes dbt's options): in the order `--help` lists them.
+COMMANDS: list[tuple[str, Command, Options, tuple[str, ...], bool]] = []
+GROUPS = {
+    "source": "work with sources: `source list`",
+    "remote": "deploy to the server of .dango/remote.yml and run there: `remote push|sync|status|logs`",
+}
 
 
+def command(name: str, options: Options = lambda parser: None, aliases: tuple[str, ...] = (), dbt: bool = False):
+    """Register a command; `name` may be "group sub" (`source list`)."""
+
+    def register(function: Command) -> Command:
+        COMMANDS.append((name, function, options, aliases, dbt))
+        return function
+
+    return register
+
+
+def add_lock_timeout(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--lock-timeout",
+        type=float,
+        default=DEFAULT_LOCK_TIMEOUT,
+        metavar="SECONDS",
+        help=f"how long to wait for another run's warehouse lock (default: {DEFAULT_LOCK_TIMEOUT})",
+    )
+
+
+def add_names(parser: argparse.ArgumentParser, what: str = "sync") -> None:
+    parser.add_argument("names", nargs="*", metavar="NAME", help=f"sources to {what} (default: every enabled source)")
+
+
+def init_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("dir", help="folder for the new project (created if missing)")
+
+
+@command("init", init_options)
 def cmd_init(args) -> int:
     """Create a new, empty project. Example: bin/dango init ~/analytics"""
+    from runner.config import scaffold
+
     written = scaffold.init(Path(args.dir))
     root = Path(args.dir).expanduser().resolve()
     print(f"created a Dango project in {root}")
@@ -27,78 +67,131 @@ def cmd_init(args) -> int:
     return 0
 
 
+def sync_options(parser: argparse.ArgumentParser) -> None:
+    from runner.config.sources_yml import DEFAULTS
+
+    add_names(parser)
+    add_lock_timeout(parser)
+    parser.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        metavar="N",
+        help="sources to run at the same time (default: twice the cores, at most 8); on a DuckDB file, loads "
+        "take turns",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        metavar="SECONDS",
+        help="stop any source that runs longer (default: each source's `timeout:`, else `defaults: timeout:`, "
+        f"else {DEFAULTS['timeout']})",
+    )
+
+
+@command("sync", sync_options)
 def cmd_sync(args) -> int:
     """Load sources into the warehouse. Example: bin/dango sync my_api"""
-    from runner import sync
+    from runner.config.sources_yml import load_sources
+    from runner.sync import parent
 
     project = find_project(args.project_dir)
-    sources = config.load_sources(project, remember_valid=True)
+    sources = load_sources(project, remember_valid=True)
     warn_unreferenced(project, sources)
-    selected = sync.select(sources, args.names)
+    selected = parent.select(sources, args.names)
     if not selected:
         print("sync: no enabled sources in .dango/sources.yml; nothing to do")
         return 0
-    return sync.sync(project, selected, args.lock_timeout, args.timeout, args.jobs or sync.DEFAULT_JOBS)
+    return parent.sync(project, selected, args.lock_timeout, args.timeout, args.jobs or parent.DEFAULT_JOBS)
 
 
+def validate_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print the problems as JSON, for CI")
+
+
+@command("validate", validate_options)
 def cmd_validate(args) -> int:
     """Check sources.yml and custom_sources/ without writing the warehouse. Example: bin/dango validate --json"""
-    from runner import validate
+    from runner.validate import checks
 
-    return validate.validate(find_project(args.project_dir), args.json)
+    return checks.validate(find_project(args.project_dir), args.json)
 
 
+@command("source list")
 def cmd_source_list(args) -> int:
     """List the sources, when each last loaded and how its last sync went. Example: bin/dango source list"""
-    from runner import source_list
+    from runner.config.sources_yml import load_sources
+    from runner.report import source_list
 
     project = find_project(args.project_dir)
-    sources = config.load_sources(project)
+    sources = load_sources(project)
     warn_unreferenced(project, sources)
     source_list.show(project, sources)
     return 0
 
 
 def warn_unreferenced(project, sources) -> None:
+    from runner.validate import unreferenced
+
     text = unreferenced.warning(project, sources)
     if text:
         print(text, file=sys.stderr)
 
 
+def generate_options(parser: argparse.ArgumentParser) -> None:
+    add_names(parser, "generate")
+    add_lock_timeout(parser)
+
+
+@command("generate", generate_options)
 def cmd_generate(args) -> int:
     """Write dbt staging models for the warehouse's tables. Example: bin/dango generate my_api"""
-    from runner import staging, sync
+    from runner.config.sources_yml import load_sources
+    from runner.sync.parent import select
+    from runner.transform import staging
 
     project = find_project(args.project_dir)
-    sources = config.load_sources(project)
-    selected = sync.select(sources, args.names) if args.names else sources
+    sources = load_sources(project)
+    selected = select(sources, args.names) if args.names else sources
     staging.generate(project, selected, args.lock_timeout, registered=None if args.names else sources)
     return 0
 
 
+@command("seed", add_lock_timeout, dbt=True)
 def cmd_seed(args) -> int:
     """Load dbt/seeds/*.csv into the warehouse (dbt seed). Example: bin/dango seed --full-refresh"""
-    from runner import dbt
+    from runner.transform import dbt
 
     return dbt.run(find_project(args.project_dir), "seed", args.dbt_args, args.lock_timeout)
 
 
-def cmd_run(args) -> int:
-    """Build seeds, models and tests (dbt build); other options go to dbt. Example: bin/dango run --select marts"""
-    from runner import dbt
+@command("transform", add_lock_timeout, aliases=("run",), dbt=True)
+def cmd_transform(args) -> int:
+    """Build seeds, models and tests (dbt build). Example: bin/dango transform --select marts"""
+    from runner.transform import dbt
 
     return dbt.run(find_project(args.project_dir), "build", args.dbt_args, args.lock_timeout)
 
 
+def status_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--max-age", metavar="AGE", help="exit 1 if an enabled source has not succeeded within AGE (26h)"
+    )
+    parser.add_argument("--json", action="store_true", help="print the table as JSON")
+
+
+@command("status", status_options)
 def cmd_status(args) -> int:
     """Show each source's last run and last success. Example: bin/dango status --max-age 26h"""
     import json
     import time
 
-    from runner import history, status
+    from runner.config.sources_yml import load_sources
+    from runner.report import status
+    from runner.sync import history
 
     project = find_project(args.project_dir)
-    table = status.rows(config.load_sources(project), history.runs(project), time.time())
+    table = status.rows(load_sources(project), history.runs(project), time.time())
     print(json.dumps(table, indent=2) if args.json else "\n".join(status.render(table)))
     if args.max_age is None:
         return 0
@@ -108,23 +201,54 @@ def cmd_status(args) -> int:
     return 1 if stale else 0
 
 
-def cmd_migrate_warehouse(args) -> int:
-    """Copy the raw data and dlt state of data/warehouse.duckdb to the warehouse sources.yml names.
-    Example: bin/dango migrate-warehouse --to postgres"""
-    from runner import migrate
+def logs_options(parser: argparse.ArgumentParser) -> None:
+    from runner.sync.logs import DEFAULT_LINES
 
-    return migrate.migrate(find_project(args.project_dir), args.to, args.source_file)
+    parser.add_argument(
+        "--source", action="append", default=[], metavar="NAME", help="this source only (repeat for several)"
+    )
+    parser.add_argument(
+        "-n",
+        "--lines",
+        type=int,
+        default=DEFAULT_LINES,
+        metavar="N",
+        help=f"the last N lines of each log, 0 for all (default: {DEFAULT_LINES})",
+    )
 
 
+@command("logs", logs_options)
+def cmd_logs(args) -> int:
+    """Show the end of each source's last run's log. Example: bin/dango logs --source my_api -n 100"""
+    from runner.sync import logs
+
+    return logs.show(find_project(args.project_dir), args.source, args.lines)
+
+
+def schedule_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--cron", action="store_true", help="a crontab line instead of systemd units")
+    parser.add_argument("--source", metavar="NAME", help="sync this source only (default: every enabled source)")
+    parser.add_argument("--at", default="02:00", metavar="HH:MM", help="time of day to run (default: 02:00)")
+    parser.add_argument("--no-transform", action="store_true", help="sync only; skip `bin/dango transform`")
+    parser.add_argument("--install", action="store_true", help="write the units (or the crontab line)")
+    parser.add_argument(
+        "--unit-dir",
+        default="~/.config/systemd/user",
+        metavar="DIR",
+        help="where --install writes systemd units (default: ~/.config/systemd/user)",
+    )
+
+
+@command("schedule", schedule_options)
 def cmd_schedule(args) -> int:
     """Print (or --install) a systemd timer or crontab line. Example: bin/dango schedule --cron --at 02:30"""
     from runner import schedule
+    from runner.config.sources_yml import load_sources
+    from runner.sync.parent import select
 
     project = find_project(args.project_dir)
     if args.source:
-        from runner import sync
-
-        sync.select(config.load_sources(project), [args.source])  # an unknown name is an error now, not at 2 a.m.
+        select(load_sources(project), [args.source])  # an unknown name is an error now, not at 2 a.m.
     transform = not args.no_transform
     if args.cron:
         line = schedule.cron_line(project, args.source, args.at, transform)
@@ -147,14 +271,83 @@ def cmd_schedule(args) -> int:
     return 0
 
 
-def add_lock_timeout(command: argparse.ArgumentParser) -> None:
-    command.add_argument(
-        "--lock-timeout",
-        type=float,
-        default=DEFAULT_LOCK_TIMEOUT,
-        metavar="SECONDS",
-        help=f"how long to wait for another run's warehouse lock (default: {DEFAULT_LOCK_TIMEOUT})",
+def migrate_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--to", required=True, choices=["postgres", "motherduck"], help="the engine sources.yml's warehouse now is"
     )
+    parser.add_argument(
+        "--from",
+        dest="source_file",
+        default="data/warehouse.duckdb",
+        metavar="PATH",
+        help="the DuckDB file to copy from, relative to the project (default: data/warehouse.duckdb)",
+    )
+
+
+@command("migrate-warehouse", migrate_options)
+def cmd_migrate_warehouse(args) -> int:
+    """Copy the raw data and dlt state of data/warehouse.duckdb to the warehouse sources.yml names.
+    Example: bin/dango migrate-warehouse --to postgres"""
+    from runner.warehouse import migrate
+
+    return migrate.migrate(find_project(args.project_dir), args.to, args.source_file)
+
+
+def push_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--dry-run", action="store_true", help="list what would be copied and change nothing")
+    parser.add_argument("--yes", "-y", action="store_true", help="deploy without asking (CI, scripts)")
+    parser.add_argument(
+        "--allow-dirty", action="store_true", help="push a git checkout with uncommitted changes to pushed files"
+    )
+
+
+@command("remote push", push_options)
+def cmd_remote_push(args) -> int:
+    """Deploy the project to the server as a new release. Example: bin/dango remote push --dry-run"""
+    from runner.config import remote_yml
+    from runner.remote import push
+
+    project = find_project(args.project_dir)
+    return push.push(project, remote_yml.load(project), args.dry_run, args.yes, args.allow_dirty)
+
+
+def remote_sync_options(parser: argparse.ArgumentParser) -> None:
+    add_names(parser)
+    parser.add_argument("--jobs", "-j", type=int, metavar="N", help="as for `bin/dango sync`")
+    parser.add_argument("--timeout", type=float, metavar="SECONDS", help="as for `bin/dango sync`")
+    parser.add_argument("--lock-timeout", type=float, metavar="SECONDS", help="as for `bin/dango sync`")
+
+
+@command("remote sync", remote_sync_options)
+def cmd_remote_sync(args) -> int:
+    """Run `bin/dango sync` on the server. Example: bin/dango remote sync my_api"""
+    command = ["sync", *args.names]
+    for option in ("jobs", "timeout", "lock_timeout"):
+        value = getattr(args, option)
+        if value is not None:
+            command += [f"--{option.replace('_', '-')}", str(value)]
+    return on_server(args, command)
+
+
+@command("remote status", status_options)
+def cmd_remote_status(args) -> int:
+    """Run `bin/dango status` on the server. Example: bin/dango remote status --max-age 26h"""
+    command = ["status", *(["--max-age", args.max_age] if args.max_age else []), *(["--json"] if args.json else [])]
+    return on_server(args, command, header=True)
+
+
+@command("remote logs", logs_options)
+def cmd_remote_logs(args) -> int:
+    """Run `bin/dango logs` on the server. Example: bin/dango remote logs --source my_api"""
+    command = ["logs", "-n", str(args.lines), *(arg for name in args.source for arg in ("--source", name))]
+    return on_server(args, command)
+
+
+def on_server(args, command: list[str], header: bool = False) -> int:
+    from runner.config import remote_yml
+    from runner.remote import on_server
+
+    return on_server.run(remote_yml.load(find_project(args.project_dir)), command, header)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -166,106 +359,27 @@ def parser() -> argparse.ArgumentParser:
     )
     top = argparse.ArgumentParser(prog="dango", description=__doc__.splitlines()[0], parents=[common])
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    init = commands.add_parser("init", help=cmd_init.__doc__, description=cmd_init.__doc__)
-    init.add_argument("dir", help="folder for the new project (created if missing)")
-    init.set_defaults(run=cmd_init)
-
-    sync = commands.add_parser("sync", help=cmd_sync.__doc__, description=cmd_sync.__doc__, parents=[common])
-    sync.add_argument("names", nargs="*", metavar="NAME", help="sources to sync (default: every enabled source)")
-    add_lock_timeout(sync)
-    sync.add_argument(
-        "--jobs",
-        "-j",
-        type=int,
-        metavar="N",
-        help="sources to run at the same time (default: twice the cores, at most 8); on a DuckDB file, loads "
-        "take turns",
-    )
-    sync.add_argument(
-        "--timeout",
-        type=float,
-        metavar="SECONDS",
-        help="stop any source that runs longer (default: each source's `timeout:`, else `defaults: timeout:`, "
-        f"else {config.DEFAULTS['timeout']})",
-    )
-    sync.set_defaults(run=cmd_sync)
-
-    validate = commands.add_parser(
-        "validate", help=cmd_validate.__doc__, description=cmd_validate.__doc__, parents=[common]
-    )
-    validate.add_argument("--json", action="store_true", help="print the problems as JSON, for CI")
-    validate.set_defaults(run=cmd_validate)
-
-    source = commands.add_parser("source", help="work with sources: `source list`")
-    source_commands = source.add_subparsers(dest="source_command", required=True, metavar="SUBCOMMAND")
-    listing = source_commands.add_parser(
-        "list", help=cmd_source_list.__doc__, description=cmd_source_list.__doc__, parents=[common]
-    )
-    listing.set_defaults(run=cmd_source_list)
-
-    generate = commands.add_parser(
-        "generate", help=cmd_generate.__doc__, description=cmd_generate.__doc__, parents=[common]
-    )
-    generate.add_argument("names", nargs="*", metavar="NAME", help="sources to generate (default: every source)")
-    add_lock_timeout(generate)
-    generate.set_defaults(run=cmd_generate)
-
-    # allow_abbrev=False: an option dbt knows must never be taken for an abbreviation of Dango's.
-    for name, function in (("seed", cmd_seed), ("run", cmd_run)):
-        dbt_command = commands.add_parser(
-            name,
-            help=function.__doc__,
-            description=f"{function.__doc__}. Options Dango does not know go to dbt; `--` ends Dango's options.",
-            usage=f"dango {name} [--project-dir DIR] [--lock-timeout SECONDS] [DBT OPTION ...]",
-            parents=[common],
-            allow_abbrev=False,
+    groups: dict[str, argparse._SubParsersAction] = {}
+    for name, function, options, aliases, dbt in COMMANDS:
+        group, _, sub = name.rpartition(" ")
+        if group and group not in groups:
+            holder = commands.add_parser(group, help=GROUPS[group])
+            groups[group] = holder.add_subparsers(dest=f"{group}_command", required=True, metavar="SUBCOMMAND")
+        doc = (function.__doc__ or "").strip()
+        extra = {}
+        if dbt:
+            # allow_abbrev=False: an option dbt knows must never be taken for an abbreviation of Dango's.
+            doc = doc.replace(". Example", ". Options Dango does not know go to dbt; `--` ends Dango's. Example")
+            extra = {
+                "usage": f"dango {sub} [--project-dir DIR] [--lock-timeout SECONDS] [DBT OPTION ...]",
+                "allow_abbrev": False,
+            }
+        parents = [] if name == "init" else [common]
+        subparser = (groups[group] if group else commands).add_parser(
+            sub, help=doc.splitlines()[0], description=doc, parents=parents, aliases=list(aliases), **extra
         )
-        add_lock_timeout(dbt_command)
-        dbt_command.set_defaults(run=function, dbt_args=[])
-
-    status = commands.add_parser("status", help=cmd_status.__doc__, description=cmd_status.__doc__, parents=[common])
-    status.add_argument(
-        "--max-age", metavar="AGE", help="exit 1 if an enabled source has not succeeded within AGE (26h)"
-    )
-    status.add_argument("--json", action="store_true", help="print the table as JSON")
-    status.set_defaults(run=cmd_status)
-
-    schedule = commands.add_parser(
-        "schedule", help=cmd_schedule.__doc__, description=cmd_schedule.__doc__, parents=[common]
-    )
-    schedule.add_argument("--cron", action="store_true", help="a crontab line instead of systemd units")
-    schedule.add_argument("--source", metavar="NAME", help="sync this source only (default: every enabled source)")
-    schedule.add_argument("--at", default="02:00", metavar="HH:MM", help="time of day to run (default: 02:00)")
-    schedule.add_argument("--no-transform", action="store_true", help="sync only; skip `bin/dango run` (dbt build)")
-    schedule.add_argument("--install", action="store_true", help="write the units (or the crontab line)")
-    schedule.add_argument(
-        "--unit-dir",
-        default="~/.config/systemd/user",
-        metavar="DIR",
-        help="where --install writes systemd units (default: ~/.config/systemd/user)",
-    )
-    schedule.set_defaults(run=cmd_schedule)
-
-    migrate = commands.add_parser(
-        "migrate-warehouse",
-        help=cmd_migrate_warehouse.__doc__.splitlines()[0],
-        description=cmd_migrate_warehouse.__doc__,
-        parents=[common],
-    )
-    migrate.add_argument(
-        "--to", required=True, choices=["postgres", "motherduck"], help="the engine sources.yml's warehouse now is"
-    )
-    migrate.add_argument(
-        "--from",
-        dest="source_file",
-        default="data/warehouse.duckdb",
-        metavar="PATH",
-        help="the DuckDB file to copy from, relative to the project (default: data/warehouse.duckdb)",
-    )
-    migrate.set_defaults(run=cmd_migrate_warehouse)
-
-    remote_cli.add_commands(commands, common)
+        options(subparser)
+        subparser.set_defaults(run=function, **({"dbt_args": []} if dbt else {}))
     return top
 
 
@@ -275,7 +389,7 @@ def main(argv=None) -> int:
     if extra and not hasattr(args, "dbt_args"):
         top.error(f"unrecognized arguments: {' '.join(extra)}")
     if extra:
-        from runner import dbt
+        from runner.transform import dbt
 
         args.dbt_args = dbt.passthrough(extra)
     args.project_dir = getattr(args, "project_dir", None)
@@ -283,10 +397,7 @@ def main(argv=None) -> int:
         return args.run(args)
     except DangoError as error:
         print(f"dango: error: {error}", file=sys.stderr)
-        return USAGE_EXIT_CODE
-    except LockTimeout as error:
-        print(f"dango: error: {error}", file=sys.stderr)
-        return 1
+        return error.exit_code
     except KeyboardInterrupt:
         print("dango: interrupted", file=sys.stderr)
         return 130

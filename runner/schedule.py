@@ -11,10 +11,11 @@ import shlex
 import subprocess
 from pathlib import Path
 
-from runner.errors import DangoError
-from runner.project import Project
+from runner import DANGO_ROOT
+from runner.config.errors import DangoError
+from runner.config.project import Project
 
-DANGO = Path(__file__).resolve().parent.parent / "bin" / "dango"
+DANGO = DANGO_ROOT / "bin" / "dango"
 # Longer than sync's own grace for a child (10 s), so Dango can report what it left pending.
 STOP_TIMEOUT_SECONDS = 60
 CRON_MARKER = "# dango:"

@@ -12,7 +12,7 @@ are generated from, the run history table, and the environment the dbt profile r
 Each engine imports its driver only when used: a sync's parent pays for none of them.
 """
 
-from runner.project import Project
+from runner.config.project import Project
 from runner.warehouse.base import Catalog, Warehouse, WarehouseBusy
 
 __all__ = ["Catalog", "Warehouse", "WarehouseBusy", "for_project"]
@@ -21,9 +21,9 @@ __all__ = ["Catalog", "Warehouse", "WarehouseBusy", "for_project"]
 def for_project(project: Project, settings: dict | None = None) -> Warehouse:
     """The project's warehouse, from `settings` (a `warehouse:` section) or else its sources.yml."""
     if settings is None:
-        from runner import config
+        from runner.config import sources_yml
 
-        settings = config.load_warehouse(project)
+        settings = sources_yml.load_warehouse(project)
     if settings["type"] == "postgres":
         from runner.warehouse.postgres import PostgresWarehouse
 

@@ -9,8 +9,8 @@ import os
 from contextlib import nullcontext
 from dataclasses import dataclass
 
-from runner.errors import DangoError
-from runner.project import Project
+from runner.config.errors import DangoError, GaveUpWaiting
+from runner.config.project import Project
 
 # Beside dlt's own _dlt_loads, one row per source per sync, failures included; query it with SQL.
 RUNS_TABLE_DDL = [
@@ -28,7 +28,7 @@ CATALOG_QUERY = (
 )
 
 
-class WarehouseBusy(DangoError):
+class WarehouseBusy(GaveUpWaiting):
     """Another process has the warehouse open for writing, so it cannot be read until it closes it."""
 
 

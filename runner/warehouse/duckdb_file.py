@@ -9,8 +9,8 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
-from runner import lock
-from runner.errors import DangoError
+from runner.config.errors import DangoError
+from runner.warehouse import lock
 from runner.warehouse.base import Warehouse, WarehouseBusy
 
 DEFAULT_PATH = "data/warehouse.duckdb"
@@ -56,7 +56,7 @@ class DuckDBWarehouse(Warehouse):
             yield
 
     def guard_reads(self, timeout: float, on_wait, before_read) -> None:
-        from runner import read_guard
+        from runner.warehouse import read_guard
 
         read_guard.install(self.path, self.lock_path, timeout, on_wait, before_read)
 

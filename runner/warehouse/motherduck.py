@@ -8,7 +8,7 @@ sources load side by side with no warehouse lock. dbt runs through dbt-duckdb wi
 import os
 from functools import cached_property
 
-from runner import environment
+from runner.config import environment
 from runner.warehouse.base import Warehouse
 from runner.warehouse.duckdb_file import DUCKDB_RESERVED_WORDS, PARQUET, run_statements
 

@@ -13,8 +13,9 @@ from contextlib import contextmanager
 from functools import cached_property
 from importlib import metadata
 
-from runner import environment, lock
-from runner.errors import DangoError
+from runner.config import environment
+from runner.config.errors import DangoError
+from runner.warehouse import lock
 from runner.warehouse.base import RUNS_TABLE_DDL, Warehouse
 
 PASSWORD_ENV = "DESTINATION__POSTGRES__CREDENTIALS__PASSWORD"

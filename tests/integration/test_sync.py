@@ -58,7 +58,7 @@ def test_a_source_that_exits_hard_is_reported(project):
 
 def test_a_runner_module_of_the_project_does_not_replace_dangos(project):
     project.write("runner.py", "raise SystemExit('the project runner ran')\n")
-    project.write("runner/child.py", "raise SystemExit('the project runner ran')\n")
+    project.write("runner/sync/child.py", "raise SystemExit('the project runner ran')\n")
     project.add_source("good", GOOD)
     for cwd in (project.root, project.root / "runner"):
         assert "the project runner ran" not in project.dango("validate", cwd=cwd, check=0).stderr

@@ -6,8 +6,9 @@ import time
 
 import pytest
 
-from runner import dbt, scaffold
-from runner.project import Project
+from runner.config import scaffold
+from runner.config.project import Project
+from runner.transform import dbt
 from tests.conftest import REPO
 
 pytestmark = pytest.mark.unit

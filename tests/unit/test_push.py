@@ -2,8 +2,8 @@
 
 import pytest
 
-from runner.project import Project
-from runner.push import listed, parse_itemized, release_files
+from runner.config.project import Project
+from runner.remote.push import listed, parse_itemized, release_files
 
 pytestmark = pytest.mark.unit
 

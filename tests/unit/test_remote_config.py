@@ -2,9 +2,9 @@
 
 import pytest
 
-from runner.errors import DangoError
-from runner.project import Project
-from runner.remote_config import load
+from runner.config.errors import DangoError
+from runner.config.project import Project
+from runner.config.remote_yml import load
 
 pytestmark = pytest.mark.unit
 

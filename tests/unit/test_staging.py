@@ -3,9 +3,9 @@
 import pytest
 import yaml
 
-from runner import staging
-from runner.config import Source
-from runner.project import Project
+from runner.config.project import Project
+from runner.config.sources_yml import Source
+from runner.transform import staging
 
 pytestmark = pytest.mark.unit
 

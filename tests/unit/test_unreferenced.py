@@ -4,9 +4,9 @@ import textwrap
 
 import pytest
 
-from runner.config import Source
-from runner.project import Project
-from runner.unreferenced import source_functions, unreferenced, warning
+from runner.config.project import Project
+from runner.config.sources_yml import Source
+from runner.validate.unreferenced import source_functions, unreferenced, warning
 
 pytestmark = pytest.mark.unit
 

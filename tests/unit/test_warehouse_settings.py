@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from runner import warehouse
-from runner.project import Project
+from runner.config.project import Project
 from tests.conftest import REPO
 
 pytestmark = pytest.mark.unit

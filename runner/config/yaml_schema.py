@@ -1,0 +1,144 @@
+"""YAML settings files checked against a JSON Schema, each problem located for a person.
+
+Shared by .dango/sources.yml (runner/config.py) and .dango/remote.yml (runner/remote_config.py): a
+problem names the file, the line, the field and the fix, whatever the file. A file says how its
+document paths read (`locate`: sources.yml names the source an entry is) and may give hints for
+particular fields (`hints`, by document path).
+"""
+
+import difflib
+
+from runner.config.problems import Problem
+
+TYPE_WORDS = {
+    "object": "a mapping",
+    "dict": "a mapping",
+    "array": "a list",
+    "list": "a list",
+    "string": "a string",
+    "str": "a string",
+    "boolean": "true or false",
+    "bool": "true or false",
+    "null": "nothing",
+    "NoneType": "nothing",
+    "integer": "a whole number",
+    "int": "a whole number",
+    "number": "a number",
+    "float": "a number",
+}
+
+
+def plain_field(data, path: tuple) -> tuple[str | None, str | None]:
+    """No source; the dotted field a document path points to."""
+    return None, ".".join(map(str, path)) or None
+
+
+def parse(text: str, where: str, locate=plain_field) -> tuple[object, dict, list[Problem]]:
+    """The data, a map from each key's path to its line, and problems found while parsing."""
+    import yaml  # here: a sync of a sources.yml known valid parses nothing
+
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        reason = getattr(error, "problem", None) or str(error)
+        fix = "Fix the syntax (indentation, quotes, colons)."
+        return None, {}, [Problem(where, f"invalid YAML: {reason}", fix, line=mark.line + 1 if mark else None)]
+    lines: dict[tuple, int] = {}
+    duplicates: list[tuple] = []
+    if root is not None:
+        _walk(yaml, root, (), lines, duplicates)
+    problems = [
+        Problem(where, "this key appears twice in the same mapping", "keep one.", lines[path], *locate(data, path))
+        for path in duplicates
+    ]
+    return data, lines, problems
+
+
+def _walk(yaml, node, path: tuple, lines: dict, duplicates: list[tuple]) -> None:
+    """Record the line of every key and list item, and the paths of keys given twice."""
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key_path = path + (key_node.value,)
+            if key_path in lines:
+                duplicates.append(key_path)
+            lines[key_path] = key_node.start_mark.line + 1
+            _walk(yaml, value_node, key_path, lines, duplicates)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            lines[path + (index,)] = item.start_mark.line + 1
+            _walk(yaml, item, path + (index,), lines, duplicates)
+
+
+def schema_problems(data, lines: dict, where: str, schema: dict, locate=plain_field, hints=None) -> list[Problem]:
+    """Every way `data` breaks `schema`, in the order of the file's lines."""
+    from jsonschema import Draft202012Validator
+
+    errors = Draft202012Validator(schema).iter_errors(data)
+    described = [_describe(error, data, lines, where, schema, locate, hints or {}) for error in errors]
+    return sorted(described, key=lambda problem: problem.line or 0)
+
+
+def _describe(error, data, lines: dict, where: str, schema: dict, locate, hints: dict) -> Problem:
+    """The line of a schema error and its message for a person."""
+    path = tuple(error.absolute_path)
+    if error.validator == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {}))
+        unknown = [key for key in error.instance if key not in allowed]
+        path = path + (unknown[0],)
+        message = f"unknown key '{unknown[0]}'"
+        hint = (
+            hints.get(tuple(map(str, path)))
+            or _closest(str(unknown[0]), allowed)
+            or f"allowed keys here: {', '.join(allowed)}"
+        )
+        if len(unknown) > 1:
+            message = f"unknown keys {', '.join(repr(k) for k in unknown)}"
+    elif error.validator == "required":
+        missing = error.message.split("'")[1]
+        message = f"missing required field '{missing}'"
+        hint = f"add `{missing}:` ({_field_help(schema, error.schema, missing)})"
+    elif error.validator in ("enum", "const"):
+        message = f"{error.instance!r} is not supported"
+        hint = f"use {_field_description(error.schema, error.validator_value)}"
+    elif error.validator == "type":
+        message = f"expected {_type_words(error.validator_value)}, got {_type_words(type(error.instance).__name__)}"
+        hint = f"write {error.schema.get('description', _type_words(error.validator_value))}"
+    elif error.validator == "pattern":
+        message = f"{error.instance!r} is not allowed"
+        hint = f"use {error.schema.get('description', 'a value matching ' + error.validator_value)}"
+    else:
+        message = error.message
+        hint = f"use {error.schema.get('description', 'a valid value')}"
+    ending = "" if hint.endswith("?") else "."
+    return Problem(where, message, hint + ending, _line(lines, path), *locate(data, path))
+
+
+def _line(lines: dict, path: tuple) -> int | None:
+    """The line of the deepest part of `path` that has one."""
+    return next((lines[path[:n]] for n in range(len(path), 0, -1) if path[:n] in lines), None)
+
+
+def _closest(key: str, allowed: list[str]) -> str | None:
+    match = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+    return f"did you mean '{match[0]}'?" if match else None
+
+
+def _field_help(schema: dict, schema_node: dict, name: str) -> str:
+    target = schema_node.get("properties", {}).get(name, {})
+    if "$ref" in target:
+        target = schema["$defs"][target["$ref"].rsplit("/", 1)[1]]
+    return target.get("description", "see the README")
+
+
+def _field_description(schema_node: dict, allowed) -> str:
+    values = allowed if isinstance(allowed, list) else [allowed]
+    choices = " or ".join(repr(v) for v in dict.fromkeys(str(v) for v in values))
+    return schema_node.get("description", choices) if len(values) > 2 else choices
+
+
+def _type_words(json_type) -> str:
+    if isinstance(json_type, list):
+        return " or ".join(TYPE_WORDS.get(t, t) for t in json_type)
+    return TYPE_WORDS.get(json_type, json_type)

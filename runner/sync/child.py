@@ -1,0 +1,251 @@
+"""The child process that runs one source: import it, call it, run its dlt pipeline.
+
+Started by `runner.sync.parent` as `python -P -m runner.sync.child SPEC` with the project root as working
+folder and the path of a pickled `ChildSpec`; it writes a `ChildResult` to the spec's `result_path` and
+exits 0 on success, 1 on failure (runner/sync/handoff.py). Anything it prints is relayed (redacted)
+by the parent. A child that dies without a result is reported by the parent from its exit code.
+
+Only the steps that touch the warehouse hold its write lock: restoring state from it and loading
+(on a DuckDB file; PostgreSQL and MotherDuck take many writers and need none). Extraction and
+normalization run unlocked, so sources run side by side with `--jobs`. A source that reads a DuckDB
+warehouse while extracting takes the lock shared (runner/warehouse/read_guard.py). The child holds a
+per-source lock for its whole life, so one source never runs twice at once.
+"""
+
+import atexit
+import os
+import pickle
+import sys
+import time
+import traceback
+from contextlib import contextmanager
+from pathlib import Path
+
+from runner import warehouse
+from runner.config.errors import DangoError, GaveUpWaiting
+from runner.config.project import Project
+from runner.sync.handoff import ChildResult, ChildSpec, RunRecord, Status
+from runner.sync.loader import SourceError, check_kwargs, load_function
+
+MAX_BACKOFF = 60
+TRANSIENT_HTTP_STATUS = {408, 429, 500, 502, 503, 504}
+# Ctrl-C reaches every process of the terminal's group, this one too, often before the parent has
+# marked its children as stopped: the result says so itself.
+INTERRUPTED = "stopped by SIGINT"
+
+
+def main() -> int:
+    spec_path = Path(sys.argv[1])
+    spec: ChildSpec = pickle.loads(spec_path.read_bytes())
+    spec_path.unlink()
+    started = time.time()
+    project = Project(spec.root)
+    target = warehouse.for_project(project, spec.warehouse)
+    name = spec.source.name
+    try:
+        with source_lock(spec, project, target):
+            result = run(spec, project, target)
+    except KeyboardInterrupt:
+        result = ChildResult(name, Status.CANCELLED, error=INTERRUPTED)
+    except Exception as error:
+        if isinstance(root_cause(error), KeyboardInterrupt):  # dlt wraps it in PipelineStepFailed
+            result = ChildResult(name, Status.CANCELLED, error=INTERRUPTED)
+        else:
+            result = ChildResult(name, Status.FAILED, **describe_failure(error, target))
+    result.seconds = round(time.time() - started, 3)
+    result.write(spec.result_path)
+    return 0 if result.status == Status.OK else 1
+
+
+@contextmanager
+def source_lock(spec: ChildSpec, project: Project, target):
+    """Held for the child's whole life: two syncs of one source never share its dlt working folder,
+    nor, on an engine that several machines load into, its dataset."""
+    from runner.warehouse import lock
+
+    name, timeout = spec.source.name, spec.lock_timeout
+    path = project.data / "locks" / f"{name}.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+
+    def announce(holder: str) -> None:
+        print(f"waiting for another run of this source, held by {holder}", flush=True)
+
+    with lock.hold(path, timeout, f"dango sync {name}", announce), target.source_lock(name, timeout, announce):
+        yield
+
+
+def run(spec: ChildSpec, project: Project, target) -> ChildResult:
+    sys.path.insert(0, str(project.custom_sources))
+    from runner.sync import dlt_settings, recovery
+    from runner.warehouse import read_guard
+
+    dlt_settings.register(target.dlt_defaults())
+    target.guard_reads(spec.lock_timeout, announce_wait, lambda: wait_for_earlier(spec))
+    source = spec.source
+    function = load_function(source.module, source.function, project)
+    pipeline = make_pipeline(source.name, project, target)
+
+    def locked():
+        return target.write_lock(spec.lock_timeout, f"dango sync {source.name}", on_wait=announce_wait)
+
+    recovery.drop_committed_extracts(Path(pipeline.working_dir))
+    with locked():
+        pipeline.sync_destination()  # the state in the warehouse wins when newer, or data/pipelines is gone
+    if pipeline.has_pending_data:
+        load_pending(pipeline, locked)
+    extract_with_retries(pipeline, function, spec, dlt_settings.loader_file_format())
+    normalized = pipeline.normalize()
+    read_guard.uninstall()
+    with locked():
+        loaded = pipeline.load()
+        rows = {table: n for table, n in sorted(normalized.row_counts.items()) if not table.startswith("_dlt")}
+        load_ids = list(loaded.loads_ids)
+        record = RunRecord(source.name, Status.OK, spec.started, time.time(), rows, load_ids, "", spec.log)
+        # While the lock is held anyway: record the run and refresh the staging models, so neither
+        # costs the parent an import of DuckDB or another turn at the lock.
+        target.insert_run(record.as_dict())
+        staging_report = generate_staging(project, target, source) if staging_stale(project, source, loaded) else []
+    return ChildResult(source.name, Status.OK, rows=rows, load_ids=load_ids, record=record, staging=staging_report)
+
+
+def staging_stale(project: Project, source, loaded) -> bool:
+    """The staging models follow the warehouse's tables: only a load that added tables or columns,
+    or a missing sources file, calls for writing them again."""
+    from runner.transform.staging import sources_file, staging_dir
+
+    if not (staging_dir(project) / sources_file(source.name)).exists():
+        return True
+    return any(package.schema_update for package in loaded.load_packages)
+
+
+def generate_staging(project: Project, target, source) -> list[str]:
+    """Refresh the staging models and return the report lines. A failure here is reported, and never
+    fails the load that happened."""
+    from runner.transform import staging
+
+    try:
+        return staging.generate_locked(project, target, [source])[0]
+    except Exception as error:
+        return [f"[{source.name}] staging models not generated: {type(error).__name__}: {error}"]
+
+
+def wait_for_earlier(spec: ChildSpec) -> None:
+    """Wait until the sources listed before this one in the sync have ended (the parent marks them)."""
+    from runner.warehouse import lock
+
+    markers = [spec.run_dir / f"{name}.done" for name in spec.earlier]
+
+    def announce() -> None:
+        waiting = ", ".join(m.stem for m in markers if not m.exists())
+        print(f"waiting for {waiting} (listed before this source) to finish, then reading the warehouse")
+
+    if not lock.poll(lambda: all(marker.exists() for marker in markers), spec.lock_timeout, announce, 0.1):
+        raise GaveUpWaiting(
+            f"sources listed before this one did not finish within {spec.lock_timeout:g}s, so this one did not "
+            "read the warehouse. Sync it again once they are done, or raise --lock-timeout."
+        )
+
+
+def load_pending(pipeline, locked) -> None:
+    """Finish the packages an interrupted run extracted or normalized, before extracting anew."""
+    print("loading what an interrupted earlier run left pending", flush=True)
+    if pipeline.list_extracted_load_packages():
+        pipeline.normalize()
+    with locked():
+        pipeline.load()
+        # A kill can fall between dlt committing a package and saving its local state, so the
+        # state that package carried may be newer than ours.
+        pipeline.sync_destination()
+
+
+def extract_with_retries(pipeline, function, spec: ChildSpec, file_format: str) -> None:
+    """Extract, building the source anew for each attempt after a transient error."""
+    retries = spec.source.retries
+    for attempt in range(retries + 1):
+        try:
+            pipeline.extract(call_source(function, spec), loader_file_format=file_format)
+            return
+        except Exception as error:
+            if attempt == retries or not is_transient(error):
+                raise
+            delay = min(2**attempt, MAX_BACKOFF)
+            print(f"attempt {attempt + 1} failed: {one_line(error)}; retrying in {delay}s", flush=True)
+            time.sleep(delay)
+
+
+def make_pipeline(name: str, project: Project, target):
+    import dlt
+
+    return dlt.pipeline(
+        pipeline_name=name,
+        pipelines_dir=str(project.pipelines_dir),
+        destination=target.destination(),
+        dataset_name=f"raw_{name}",
+    )
+
+
+def call_source(function, spec: ChildSpec):
+    """Call the source function with function_kwargs; a wrong argument is the user's to fix."""
+    source = spec.source
+    check_kwargs(function, source.function, source.kwargs)
+    return function(**source.kwargs)
+
+
+def announce_wait(holder: str) -> None:
+    print(f"waiting for the warehouse lock, held by {holder}", flush=True)
+
+
+def describe_failure(error: BaseException, target) -> dict:
+    """The error's first line and the last frames of the traceback where it was raised."""
+    if isinstance(error, SourceError | DangoError):
+        return {"error": str(error), "traceback": ""}
+    root = root_cause(error)
+    explained = target.explain(root)
+    if explained:
+        return {"error": explained, "traceback": ""}
+    frames = traceback.format_exception(type(root), root, root.__traceback__)
+    return {"error": f"{type(root).__name__}: {str(root).strip()}", "traceback": "".join(frames[-4:])}
+
+
+def is_transient(error: BaseException) -> bool:
+    """Errors that can pass on their own: network failures, HTTP 408, 429 and 5xx. Never code bugs."""
+    root = root_cause(error)
+    requests = sys.modules.get("requests")  # a requests error exists only if requests was imported
+    if requests and isinstance(root, requests.HTTPError):
+        status = getattr(root.response, "status_code", None)
+        return status in TRANSIENT_HTTP_STATUS or (status or 0) >= 500
+    if requests and isinstance(root, requests.ConnectionError | requests.Timeout):
+        return True
+    return isinstance(root, ConnectionError | TimeoutError)
+
+
+def one_line(error: BaseException) -> str:
+    root = root_cause(error)
+    return f"{type(root).__name__}: {str(root).strip().splitlines()[0] if str(root).strip() else ''}"
+
+
+def root_cause(error: BaseException) -> BaseException:
+    """The user's exception inside dlt's wrappers (PipelineStepFailed, ResourceExtractionError...)."""
+    seen = set()
+    while id(error) not in seen:
+        seen.add(id(error))
+        inner = getattr(error, "exception", None) or error.__cause__
+        if not isinstance(inner, BaseException):
+            break
+        error = inner
+    return error
+
+
+def exit_now(code: int) -> None:
+    """Exit without the interpreter's teardown. Freeing dlt's, pyarrow's and DuckDB's modules one by
+    one takes about 0.25 s, a fifth of a small source's whole sync; by now the load is committed, the
+    result written and every file closed. Exit handlers (logging's flush among them) still run."""
+    atexit._run_exitfuncs()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
+    exit_now(main())

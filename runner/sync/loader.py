@@ -1,0 +1,87 @@
+"""Find a registered source's function and check its function_kwargs: shared by sync and validate.
+
+Runs only inside a child process (`runner.sync.child` for sync, `runner.validate.inspect_source` for validate),
+with `custom_sources/` first on sys.path, because importing a user's module runs their code. Every
+mistake the user can fix is a SourceError naming the sources.yml field at fault, what was found, and
+what to do; anything else the user's code raises propagates unchanged.
+"""
+
+import importlib
+import inspect
+from pathlib import Path
+
+from runner.config.problems import sentence
+from runner.config.project import Project
+
+MODULE_FIELD = "dlt_native.source_module"
+FUNCTION_FIELD = "dlt_native.source_function"
+KWARGS_FIELD = "dlt_native.function_kwargs"
+
+
+class SourceError(Exception):
+    """The source cannot be set up; `message` says what is wrong, `fix` what to do."""
+
+    def __init__(self, message: str, fix: str, field: str):
+        self.message, self.fix, self.field = message, fix, field
+        super().__init__(sentence(message, fix))
+
+
+def load_function(module_name: str, function_name: str, project: Project):
+    """The decorated function `function_name` of `module_name`, or SourceError saying what is wrong."""
+    from dlt.extract.reference import SourceFactory
+    from dlt.extract.resource import DltResource
+
+    module = import_module(module_name, project)
+    function = getattr(module, function_name, None)
+    if isinstance(function, SourceFactory | DltResource):
+        return function
+    where = getattr(module, "__file__", None) or module_name
+    decorated = sorted(n for n, v in vars(module).items() if isinstance(v, SourceFactory | DltResource))
+    found = ", ".join(f"`{n}`" for n in decorated) or "none"
+    problem = "is not decorated with @dlt.source or @dlt.resource" if function else "not found"
+    raise SourceError(
+        f"source_function `{function_name}` {problem} in {project.relative(Path(where))}; "
+        f"decorated functions there: {found}",
+        "Fix source_function in .dango/sources.yml.",
+        FUNCTION_FIELD,
+    )
+
+
+def import_module(module_name: str, project: Project):
+    if module_name.endswith(".py"):
+        # Imported as is, `my_api.py` would run my_api and then look for a submodule named `py`.
+        raise SourceError(
+            f"source_module `{module_name}` is a file name",
+            f"Write the module name without .py: `{module_name.removesuffix('.py')}`.",
+            MODULE_FIELD,
+        )
+    try:
+        return importlib.import_module(module_name)
+    except ModuleNotFoundError as error:
+        if error.name and (module_name == error.name or module_name.startswith(error.name + ".")):
+            folder = project.relative(project.custom_sources)
+            path = module_name.replace(".", "/")
+            raise SourceError(
+                f"source_module `{module_name}` not found: looked for {folder}/{path}.py, "
+                f"{folder}/{path}/__init__.py and installed packages",
+                "Check the file name (without .py) in .dango/sources.yml, or install the package into the "
+                "project's .venv.",
+                MODULE_FIELD,
+            ) from None
+        raise SourceError(
+            f"source_module `{module_name}` imports `{error.name}`, which is not installed",
+            "Add it to requirements.txt in the project root and run `make setup`.",
+            MODULE_FIELD,
+        ) from error
+
+
+def check_kwargs(function, function_name: str, kwargs: dict) -> None:
+    """SourceError when function_kwargs name an argument the function does not take."""
+    signature = inspect.signature(function)
+    try:
+        signature.bind_partial(**kwargs)
+    except TypeError as error:
+        accepted = ", ".join(signature.parameters) or "none"
+        raise SourceError(
+            f"function_kwargs do not fit `{function_name}`: {error}", f"Accepted arguments: {accepted}.", KWARGS_FIELD
+        ) from None

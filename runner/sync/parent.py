@@ -1,0 +1,282 @@
+"""`dango sync`: run each selected source in its own child process, `--jobs` of them at a time.
+
+A source that raises, fails to import, hangs past its timeout or dies never stops the others.
+Everything a child prints is relayed line by line, with secrets redacted, to stdout and to the
+source's log under data/logs/. SIGTERM and Ctrl-C stop the running child and end the sync; what
+the child left pending (extracted or normalized load packages) is loaded first by the next sync.
+Every source's run is recorded in data/runs.jsonl and in the warehouse's dango.runs table.
+The hand-off with the child (runner/sync/child.py) is typed in runner/sync/handoff.py.
+"""
+
+import os
+import pickle
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from runner import warehouse
+from runner.config import environment
+from runner.config.errors import DangoError, Stopped
+from runner.config.project import Project
+from runner.config.sources_yml import Source
+from runner.sync import history, logs, process
+from runner.sync.handoff import ChildResult, ChildSpec, Status, record_of
+from runner.sync.process import stop_on_signals
+
+# Sources mostly wait on networks, so more than one per core pays; eight bounds memory.
+DEFAULT_JOBS = min(8, 2 * (os.cpu_count() or 1))
+_output_lock = threading.Lock()
+EXIT_OK, EXIT_FAILED = 0, 1
+
+
+def select(sources: list[Source], names: list[str]) -> list[Source]:
+    """The enabled sources, or exactly those named (a disabled one named explicitly runs)."""
+    if not names:
+        return [source for source in sources if source.enabled]
+    by_name = {source.name: source for source in sources}
+    unknown = [name for name in names if name not in by_name]
+    if unknown:
+        known = ", ".join(by_name) or "none"
+        raise DangoError(
+            f"unknown source {', '.join(repr(n) for n in unknown)}: not in .dango/sources.yml "
+            f"(known sources: {known}). Check the name, or register the source there."
+        )
+    return [by_name[name] for name in dict.fromkeys(names)]
+
+
+def sync(project: Project, sources: list[Source], lock_timeout: float, timeout: float | None, jobs: int) -> int:
+    """Run the sources, `jobs` at a time; `timeout` overrides every source's own. Returns the exit code."""
+    target = warehouse.for_project(project)
+    target.check()
+    say(f"sync: {len(sources)} source{'s' if len(sources) != 1 else ''} into {target.describe()} ({jobs} at a time)")
+    env = environment.child_environment(project)
+    started = time.time()
+    run = Run(project, target)
+    pool = ThreadPoolExecutor(max_workers=max(1, jobs))
+    futures = []
+    try:
+        with stop_on_signals():
+            futures = [
+                pool.submit(run_source, project, s, env, lock_timeout, timeout or s.timeout, run, earlier)
+                for s, earlier in zip(sources, (sources[:i] for i in range(len(sources))), strict=True)
+            ]
+            results = [future.result() for future in futures]
+    except Stopped as stop:
+        run.stop(stop.signal_name)
+        pool.shutdown(wait=True, cancel_futures=True)
+        results = [f.result() for f in futures if f.done() and not f.cancelled() and f.result()]
+        done = {result.name for result in results}
+        not_started = [source.name for source in sources if source.name not in done]
+        say(f"sync stopped by {stop.signal_name}; not started: {', '.join(not_started) or 'none'}")
+        shutil.rmtree(run.folder, ignore_errors=True)
+        print_summary(results, time.time() - started)
+        return stop.exit_code
+    pool.shutdown()
+    shutil.rmtree(run.folder, ignore_errors=True)
+    print_summary(results, time.time() - started)
+    return EXIT_OK if all(result.status == Status.OK for result in results) else EXIT_FAILED
+
+
+class Run:
+    """The children of one sync, so that a signal stops them all, and no new one starts after it."""
+
+    def __init__(self, project: Project, target: warehouse.Warehouse):
+        self.target = target
+        self.folder = project.data / "tmp" / f"run-{uuid.uuid4().hex}"  # specs, results and markers
+        self.folder.mkdir(parents=True)
+        self._lock = threading.Lock()
+        self._children: set[Child] = set()
+        self.stopped_by = ""
+
+    def start(self, child_factory):
+        """The started child, or None once the run is stopping."""
+        with self._lock:
+            if self.stopped_by:
+                return None
+            child = child_factory()
+            self._children.add(child)
+            return child
+
+    def done(self, child) -> None:
+        with self._lock:
+            self._children.discard(child)
+
+    def stop(self, signal_name: str) -> None:
+        with self._lock:
+            self.stopped_by = signal_name
+            children = list(self._children)
+        for child in children:
+            child.stop(signal_name)
+
+
+def secret_kwargs(source: Source) -> list[str]:
+    """Literal function_kwargs values under secret-looking names, to redact like .env values."""
+    return [str(value) for _, value in environment.secret_literals(source.kwargs)]
+
+
+def run_source(project, source: Source, env: dict, lock_timeout: float, timeout: float, run: Run, earlier):
+    """Run one source's child to its end and report it; None if the sync stopped before it started."""
+    result_path = run.folder / f"{source.name}.json"
+    redact = environment.redactor(project, secret_kwargs(source))
+    started = time.time()
+    with logs.open_log(project, source.name) as log:
+        spec = ChildSpec(
+            root=project.root,
+            source=source,
+            lock_timeout=lock_timeout,
+            result_path=result_path,
+            run_dir=run.folder,
+            earlier=[s.name for s in earlier],
+            started=started,
+            log=project.relative(Path(log.name)),
+            warehouse=run.target.settings,
+        )
+        child = run.start(lambda: Child(spec, project, env, timeout))
+        if child is None:
+            return None
+        say(f"[{source.name}] started")
+        try:
+            child.relay(lambda line: emit(f"[{source.name}] | {redact(line)}", log))
+        finally:
+            run.done(child)
+        result = read_result(result_path, source.name, child, time.time() - started)
+        finish(project, run.target, spec, result, redact, log)
+    (run.folder / f"{source.name}.done").touch()  # for later sources that read the warehouse
+    return result
+
+
+def finish(project: Project, target, spec: ChildSpec, result: ChildResult, redact, log) -> None:
+    """Report a source's end on stdout and in its log, and record it in the run history."""
+    result.error, result.traceback = redact(result.error), redact(result.traceback)
+    if result.status != Status.OK and pending_packages(project, result.name):
+        result.error += "; its pending load packages will be loaded first by the next sync"
+    for line in report_lines(result) + result.staging:
+        emit(line, log)
+    record = result.record or record_of(spec, result, spec.started + result.seconds)
+    entry = record.as_dict()
+    # A run that cannot be recorded (full disk, damaged warehouse) is still reported above.
+    recorders = {"data/runs.jsonl": lambda: history.record(project, entry)}
+    if result.record is None:
+        recorders["the warehouse"] = lambda: target.record_run(entry)
+    for where, record in recorders.items():
+        try:
+            record()
+        except Exception as error:
+            print(f"dango: warning: could not record the run in {where}: {redact(str(error))}", file=sys.stderr)
+
+
+def say(line: str) -> None:
+    """Print one whole line: sources running side by side never interleave within a line."""
+    with _output_lock:
+        try:
+            sys.stdout.write(line + "\n")
+            sys.stdout.flush()
+        except OSError:
+            pass  # the reader went away (`| head`, a closed terminal): the sync goes on, logs keep it all
+
+
+def emit(line: str, log) -> None:
+    say(line)
+    try:
+        log.write(line + "\n")
+        log.flush()
+    except OSError:
+        pass  # a full disk must not stop the run: the line is on stdout
+
+
+class Child:
+    """One source's child process, stopped at its deadline."""
+
+    def __init__(self, spec: ChildSpec, project: Project, env: dict, timeout: float):
+        self.timed_out = False
+        self.stopped_by = ""
+        self.timeout = timeout
+        self.spec_path = spec.result_path.with_suffix(".spec")
+        self.spec_path.write_bytes(pickle.dumps(spec))
+        self.process = subprocess.Popen(
+            [*environment.runner_command("runner.sync.child"), str(self.spec_path)],
+            cwd=project.root,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            errors="replace",
+        )
+        self.timer = threading.Timer(timeout, self._expire)
+        self.timer.daemon = True
+        self.timer.start()
+
+    def relay(self, on_line) -> None:
+        try:
+            for raw in self.process.stdout:
+                on_line(raw.rstrip("\n"))
+            self.process.wait()
+        finally:
+            self.timer.cancel()
+            self.spec_path.unlink(missing_ok=True)  # the child deletes it, unless it died first
+
+    def _expire(self) -> None:
+        self.timed_out = True
+        self.stop()
+
+    def stop(self, reason: str = "") -> None:
+        self.stopped_by = self.stopped_by or reason
+        process.stop(self.process)
+
+    @property
+    def returncode(self) -> int:
+        return self.process.returncode
+
+
+def read_result(path: Path, name: str, child: Child, seconds: float) -> ChildResult:
+    if child.timed_out or child.stopped_by:
+        path.unlink(missing_ok=True)
+    if child.timed_out:
+        return ChildResult(name, Status.TIMED_OUT, seconds, error=f"stopped after its timeout of {child.timeout:g}s")
+    if child.stopped_by:
+        return ChildResult(name, Status.CANCELLED, seconds, error=f"stopped by {child.stopped_by}")
+    try:
+        result = ChildResult.read(path)
+        path.unlink()
+    except (OSError, ValueError):
+        return ChildResult(name, Status.FAILED, seconds, error=died(child.returncode))
+    result.seconds = seconds  # the whole run as the parent saw it, start-up included
+    return result
+
+
+def died(returncode: int) -> str:
+    if returncode < 0:
+        return f"the source's process was killed by {signal.Signals(-returncode).name} before it finished"
+    return f"the source's process exited with code {returncode} before it reported a result"
+
+
+def pending_packages(project: Project, name: str) -> int:
+    """Load packages dlt extracted or normalized but did not load; `pipeline.run` finishes them first."""
+    working = project.pipelines_dir / name
+    folders = [working / "normalize" / "extracted", working / "load" / "normalized"]
+    return sum(len(list(folder.iterdir())) for folder in folders if folder.is_dir())
+
+
+def report_lines(result: ChildResult) -> list[str]:
+    label = "ok" if result.status == Status.OK else result.status.upper()
+    head = f"[{result.name}] {label} in {result.seconds:.1f}s"
+    if result.status == Status.OK:
+        rows = ", ".join(f"{table} {count}" for table, count in result.rows.items()) or "no new rows"
+        return [f"{head}: {rows}"]
+    lines = [f"{head}: {result.error}"]
+    lines += [f"[{result.name}]   {line}" for line in result.traceback.rstrip().splitlines()]
+    return lines
+
+
+def print_summary(results: list[ChildResult], seconds: float) -> None:
+    failed = [result.name for result in results if result.status != Status.OK]
+    ok = len(results) - len(failed)
+    tail = f" (failed: {', '.join(failed)})" if failed else ""
+    say(f"summary: {ok} ok, {len(failed)} failed in {seconds:.1f}s{tail}")
