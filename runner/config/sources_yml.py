@@ -28,6 +28,8 @@ SECRET_FIELD_HINTS = {
     "in .env, or `password` under [destination.postgres.credentials] in .dlt/secrets.toml",
     ("warehouse", "token"): "keep tokens out of sources.yml: set MOTHERDUCK_TOKEN in .env or the environment",
 }
+# A source's dataset (schema) in the warehouse is DATASET_PREFIX + its name: `raw_<name>`.
+DATASET_PREFIX = "raw_"
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,7 @@ class Source:
 
     @property
     def dataset(self) -> str:
-        return f"raw_{self.name}"
+        return DATASET_PREFIX + self.name
 
     def line_of(self, field_path: str) -> int | None:
         """The line of a field, else of the nearest enclosing field given, else of the entry."""
@@ -183,7 +185,8 @@ def _where(data, path: tuple) -> tuple[str | None, str | None]:
 
 
 def _duplicate_names(data, lines: dict, where: str) -> list[Problem]:
-    problems, first_seen = [], {}
+    problems: list[Problem] = []
+    first_seen: dict[str, int | None] = {}
     entries = data.get("sources") if isinstance(data, dict) else None
     for index, entry in enumerate(entries if isinstance(entries, list) else []):
         name = entry.get("name") if isinstance(entry, dict) else None

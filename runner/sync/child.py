@@ -83,7 +83,7 @@ def run(spec: ChildSpec, project: Project, target) -> ChildResult:
     target.guard_reads(spec.lock_timeout, announce_wait, lambda: wait_for_earlier(spec))
     source = spec.source
     function = load_function(source.module, source.function, project)
-    pipeline = make_pipeline(source.name, project, target)
+    pipeline = make_pipeline(source, project, target)
 
     def locked():
         return target.write_lock(spec.lock_timeout, f"dango sync {source.name}", on_wait=announce_wait)
@@ -111,9 +111,9 @@ def run(spec: ChildSpec, project: Project, target) -> ChildResult:
 def staging_stale(project: Project, source, loaded) -> bool:
     """The staging models follow the warehouse's tables: only a load that added tables or columns,
     or a missing sources file, calls for writing them again."""
-    from runner.transform.staging import sources_file, staging_dir
+    from runner.transform.staging import dbt_sources_file, staging_dir
 
-    if not (staging_dir(project) / sources_file(source.name)).exists():
+    if not (staging_dir(project) / dbt_sources_file(source.name)).exists():
         return True
     return any(package.schema_update for package in loaded.load_packages)
 
@@ -158,7 +158,7 @@ def load_pending(pipeline, locked) -> None:
         pipeline.sync_destination()
 
 
-def extract_with_retries(pipeline, function, spec: ChildSpec, file_format: str) -> None:
+def extract_with_retries(pipeline, function, spec: ChildSpec, file_format: str | None) -> None:
     """Extract, building the source anew for each attempt after a transient error."""
     retries = spec.source.retries
     for attempt in range(retries + 1):
@@ -173,14 +173,14 @@ def extract_with_retries(pipeline, function, spec: ChildSpec, file_format: str) 
             time.sleep(delay)
 
 
-def make_pipeline(name: str, project: Project, target):
+def make_pipeline(source, project: Project, target):
     import dlt
 
     return dlt.pipeline(
-        pipeline_name=name,
+        pipeline_name=source.name,
         pipelines_dir=str(project.pipelines_dir),
         destination=target.destination(),
-        dataset_name=f"raw_{name}",
+        dataset_name=source.dataset,
     )
 
 

@@ -10,13 +10,12 @@ import shutil
 from pathlib import Path
 
 
-def drop_committed_extracts(working_dir: Path) -> list[str]:
-    """Delete extracted packages that were already committed as normalized; return their load ids."""
+def drop_committed_extracts(working_dir: Path) -> None:
+    """Delete extracted packages that were already committed as normalized."""
     extracted = working_dir / "normalize" / "extracted"
     normalized = working_dir / "load" / "normalized"
     if not extracted.is_dir() or not normalized.is_dir():
-        return []
+        return
     both = sorted({p.name for p in extracted.iterdir()} & {p.name for p in normalized.iterdir()})
     for load_id in both:
         shutil.rmtree(extracted / load_id)
-    return both

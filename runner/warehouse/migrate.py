@@ -10,7 +10,7 @@ transaction that fills it, so an interrupted migration leaves nothing half-done 
 again starts that dataset over; datasets already in PostgreSQL are skipped, never touched. To
 MotherDuck, MotherDuck's own `CREATE DATABASE ... FROM` uploads the whole file.
 
-dbt's seeds and models are not copied: `bin/dango run` builds them on the new engine.
+dbt's seeds and models are not copied: `bin/dango transform` builds them on the new engine.
 """
 
 import os
@@ -22,10 +22,10 @@ from pathlib import Path
 from runner import warehouse
 from runner.config.errors import DangoError
 from runner.config.project import Project
+from runner.config.sources_yml import DATASET_PREFIX
 from runner.warehouse.base import RUNS_TABLE_DDL
 from runner.warehouse.duckdb_file import DuckDBWarehouse
 
-DATASET_PREFIX = "raw_"
 BUILDING_SUFFIX = "_dango_migrating"  # one underscore: dlt would rename a double one
 RUNS = ("dango", "runs")
 COLUMNS_QUERY = (
@@ -41,7 +41,7 @@ def migrate(project: Project, to: str, from_file: str) -> int:
     if target.type != to:
         raise DangoError(
             f"{project.relative(project.sources_file)}: field 'warehouse': the warehouse is {target.type}, not {to}. "
-            f"Set `warehouse:` to `type: {to}` and its settings first (see the README), then migrate."
+            f"Set `warehouse:` to `type: {to}` and its settings first (see docs/warehouses.md), then migrate."
         )
     duckdb_file = DuckDBWarehouse(project, {"type": "duckdb", "path": from_file})
     if not duckdb_file.path.is_file():
@@ -68,7 +68,7 @@ def to_postgres(project: Project, duckdb_file: DuckDBWarehouse, target) -> int:
             print(f"[{dataset}] copied: " + ", ".join(f"{table} {rows}" for table, rows in copied.items()), flush=True)
         runs = copy_runs(project, duckdb_file, target, tables.get(RUNS[0], {}).get(RUNS[1]))
     print(f"migrate-warehouse: {len(datasets) - len(skipped)} datasets copied, {len(skipped)} skipped, {runs} runs.")
-    print("next: `bin/dango run` builds the seeds and models there; syncs load there from now on.")
+    print("next: `bin/dango transform` builds the seeds and models there; syncs load there from now on.")
     return EXIT_SKIPPED if skipped else EXIT_OK
 
 

@@ -1,7 +1,8 @@
 """A MotherDuck database: `warehouse: {type: motherduck, database: NAME}` in sources.yml.
 
-The token is read only from the environment (or `.env`): MOTHERDUCK_TOKEN, which dlt, DuckDB and
-dbt-duckdb all read themselves, so Dango passes it nowhere. MotherDuck takes many writers, so
+The token is read only from the environment (or `.env`): MOTHERDUCK_TOKEN. dlt and dbt-duckdb read
+it from the environment of the processes Dango starts; Dango's own connections pass it explicitly,
+since a token kept in `.env` is not in Dango's environment. MotherDuck takes many writers, so
 sources load side by side with no warehouse lock. dbt runs through dbt-duckdb with an `md:` path.
 """
 
@@ -51,6 +52,8 @@ class MotherDuckWarehouse(Warehouse):
         return duckdb.connect(url or self.url, config={"motherduck_token": self.token or ""})
 
     def _run(self, statements: list[tuple[str, list]], read_only: bool) -> list[list[tuple]]:
+        # MotherDuck takes many writers, so reads need no lock and no read-only connection; Dango's
+        # reads (catalog, source list, validate) run only select statements.
         return run_statements(self.connect(), statements)
 
     def problems(self) -> list[str]:
