@@ -366,17 +366,19 @@ def parser() -> argparse.ArgumentParser:
             holder = commands.add_parser(group, help=GROUPS[group])
             groups[group] = holder.add_subparsers(dest=f"{group}_command", required=True, metavar="SUBCOMMAND")
         doc = (function.__doc__ or "").strip()
-        extra = {}
+        usage = None
         if dbt:
-            # allow_abbrev=False: an option dbt knows must never be taken for an abbreviation of Dango's.
             doc = doc.replace(". Example", ". Options Dango does not know go to dbt; `--` ends Dango's. Example")
-            extra = {
-                "usage": f"dango {sub} [--project-dir DIR] [--lock-timeout SECONDS] [DBT OPTION ...]",
-                "allow_abbrev": False,
-            }
-        parents = [] if name == "init" else [common]
+            usage = f"dango {sub} [--project-dir DIR] [--lock-timeout SECONDS] [DBT OPTION ...]"
         subparser = (groups[group] if group else commands).add_parser(
-            sub, help=doc.splitlines()[0], description=doc, parents=parents, aliases=list(aliases), **extra
+            sub,
+            help=doc.splitlines()[0],
+            description=doc,
+            parents=[] if name == "init" else [common],
+            aliases=list(aliases),
+            usage=usage,
+            # Never take an option dbt knows for an abbreviation of one of Dango's.
+            allow_abbrev=not dbt,
         )
         options(subparser)
         subparser.set_defaults(run=function, **({"dbt_args": []} if dbt else {}))

@@ -102,7 +102,7 @@ def _toml_strings(path: Path):
             if isinstance(value, str):
                 yield value
             elif isinstance(value, dict | list):
-                stack.append(value)
+                stack.append(value)  # type: ignore[arg-type]  # lists of tables are walked too
 
 
 def setting(project: Project, env_name: str, toml_path: tuple[str, ...]) -> str | None:

@@ -47,7 +47,7 @@ def load(project: Project) -> Remote:
         raise DangoError(
             f"{where} not found, so Dango does not know which server to use. Create it with the server's "
             f"SSH destination and the project's folder there:\n{EXAMPLE}\n"
-            "(see 'Deploying to a server' in the README)."
+            "(see docs/deploying.md)."
         )
     try:
         text = path.read_text()

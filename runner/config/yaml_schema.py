@@ -7,6 +7,7 @@ particular fields (`hints`, by document path).
 """
 
 import difflib
+from typing import Any
 
 from runner.config.problems import Problem
 
@@ -33,7 +34,7 @@ def plain_field(data, path: tuple) -> tuple[str | None, str | None]:
     return None, ".".join(map(str, path)) or None
 
 
-def parse(text: str, where: str, locate=plain_field) -> tuple[object, dict, list[Problem]]:
+def parse(text: str, where: str, locate=plain_field) -> tuple[Any, dict, list[Problem]]:
     """The data, a map from each key's path to its line, and problems found while parsing."""
     import yaml  # here: a sync of a sources.yml known valid parses nothing
 
@@ -129,7 +130,7 @@ def _field_help(schema: dict, schema_node: dict, name: str) -> str:
     target = schema_node.get("properties", {}).get(name, {})
     if "$ref" in target:
         target = schema["$defs"][target["$ref"].rsplit("/", 1)[1]]
-    return target.get("description", "see the README")
+    return target.get("description", "see docs/sources.md")
 
 
 def _field_description(schema_node: dict, allowed) -> str:
@@ -140,5 +141,5 @@ def _field_description(schema_node: dict, allowed) -> str:
 
 def _type_words(json_type) -> str:
     if isinstance(json_type, list):
-        return " or ".join(TYPE_WORDS.get(t, t) for t in json_type)
+        return " or ".join(TYPE_WORDS.get(t) or t for t in json_type)
     return TYPE_WORDS.get(json_type, json_type)

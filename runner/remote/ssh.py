@@ -62,7 +62,8 @@ def stream(remote: Remote, command: str) -> int:
     argv = [*ssh_argv(remote, tty), remote.host, command]
     sys.stdout.flush()  # what this process printed goes before the remote output
     process = _popen(argv, stdin=None if tty else subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    tail = deque(maxlen=20)  # ssh's own complaint, if it fails, is in its last lines
+    tail: deque[str] = deque(maxlen=20)  # ssh's own complaint, if it fails, is in its last lines
+    assert process.stderr is not None  # stderr=PIPE
     for line in process.stderr:
         sys.stderr.write(line)
         sys.stderr.flush()

@@ -164,9 +164,9 @@ def finish(project: Project, target, spec: ChildSpec, result: ChildResult, redac
     recorders = {"data/runs.jsonl": lambda: history.record(project, entry)}
     if result.record is None:
         recorders["the warehouse"] = lambda: target.record_run(entry)
-    for where, record in recorders.items():
+    for where, write in recorders.items():
         try:
-            record()
+            write()
         except Exception as error:
             print(f"dango: warning: could not record the run in {where}: {redact(str(error))}", file=sys.stderr)
 
@@ -214,6 +214,7 @@ class Child:
         self.timer.start()
 
     def relay(self, on_line) -> None:
+        assert self.process.stdout is not None  # stdout=PIPE
         try:
             for raw in self.process.stdout:
                 on_line(raw.rstrip("\n"))

@@ -1,4 +1,4 @@
-"""`dango seed` and `dango run`: dbt as a subprocess under the warehouse lock; its exit code is Dango's.
+"""`dango seed` and `dango transform`: dbt as a subprocess under the warehouse lock; its exit code is Dango's.
 
 dbt runs from the project root with `--project-dir dbt --profiles-dir dbt` and the environment the
 warehouse seam gives its profile (for DuckDB, the file's absolute path), so it finds the warehouse
@@ -73,6 +73,7 @@ def relay(argv: list[str], project: Project, env: dict, redact) -> int:
     child = subprocess.Popen(
         argv, cwd=project.root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace"
     )
+    assert child.stdout is not None  # stdout=PIPE
     try:
         for raw in child.stdout:
             print(redact(raw.rstrip("\n")), flush=True)

@@ -110,7 +110,7 @@ def import_failure(error: BaseException, module_name: str, project: Project) -> 
     else:
         frames = traceback.extract_tb(error.__traceback__)
         own = [f for f in frames if Path(f.filename).is_relative_to(project.custom_sources)] or frames[-1:]
-        file, line = (own[-1].filename, own[-1].lineno) if own else (None, None)
+        file, line = (own[-1].filename, own[-1].lineno) if own else (None, None)  # type: ignore[assignment]
     text = str(error).strip().splitlines()
     return problem(
         MODULE_FIELD,
@@ -155,7 +155,7 @@ def unresolved_config(function, name: str, kwargs: dict) -> list[dict]:
     except ConfigFieldMissingException as error:
         hints = spec.get_resolvable_fields()
         return [
-            missing_config(name, field, error.traces.get(field, []), is_secret_hint(hints.get(field)))
+            missing_config(name, field, error.traces.get(field, []), field in hints and is_secret_hint(hints[field]))
             for field in error.fields
         ]
     except ConfigurationException as error:

@@ -47,7 +47,7 @@ def local_modules(folder: Path) -> dict[str, Path]:
 def imported_names(path: Path) -> set[str]:
     """Top-level names of everything the module (or every module of the package) imports."""
     files = sorted(path.rglob("*.py")) if path.is_dir() else [path]
-    names = set()
+    names: set[str] = set()
     for file in files:
         tree = _parse(file)
         for node in ast.walk(tree) if tree else ():

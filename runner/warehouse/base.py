@@ -127,7 +127,7 @@ class Warehouse:
         """Append a run to dango.runs; the caller holds the write lock (a sync's child, after its load)."""
         values = [entry["source"], entry["started"], entry["ended"], entry["status"], json.dumps(entry["rows"])]
         values += [entry["load_ids"], entry["error"], entry["log"]]
-        ddl = [(statement, []) for statement in self._runs_ddl()]
+        ddl: list[tuple[str, list]] = [(statement, []) for statement in self._runs_ddl()]
         self._run([*ddl, (RUNS_INSERT.replace("?", self.param), values)], read_only=False)
 
     def _runs_ddl(self) -> list[str]:
