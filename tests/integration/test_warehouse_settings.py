@@ -14,7 +14,7 @@ from runner import warehouse
 from runner.config.project import Project
 from tests.conftest import REPO
 
-pytestmark = pytest.mark.unit
+pytestmark = pytest.mark.integration
 
 # dbt's own profile reader, in a process of its own: dbt keeps its flags in globals.
 RENDER_PROFILE = """
