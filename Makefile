@@ -6,6 +6,8 @@ PYTHON ?= $(ROOT)/.venv/bin/python
 SOURCE ?=
 ARGS ?=
 EXTRAS ?=
+# Test processes side by side: the suite is mostly subprocesses waiting on each other.
+TEST_JOBS ?= 2
 
 .DEFAULT_GOAL := help
 
@@ -43,21 +45,32 @@ seed: setup ## Load dbt/seeds/*.csv into the warehouse (dbt seed)
 
 .PHONY: transform
 transform: setup ## Build seeds, models and tests with dbt build (ARGS="--select x" goes to dbt)
-	@$(DANGO) run $(ARGS)
+	@$(DANGO) transform $(ARGS)
 
 .PHONY: all
 all: sync ## Sync (SOURCE, ARGS as for sync), then transform; stops if a source failed
-	@$(DANGO) run
+	@$(DANGO) transform
 
 .PHONY: push
 push: setup ## Deploy to the server of .dango/remote.yml (ARGS="--dry-run", "--yes" for CI)
 	@$(DANGO) remote push $(ARGS)
 
 .PHONY: test
-test: ## Run the whole test suite (unit and integration; installs PostgreSQL's driver and dbt adapter too)
-	@EXTRAS="postgres $(EXTRAS)" $(ROOT)/bin/setup
-	@$(PYTHON) -m pytest $(ARGS)
+test: ## Run every test, unit and integration, two at a time (installs PostgreSQL's extras and the test tools too)
+	@EXTRAS="postgres dev $(EXTRAS)" $(ROOT)/bin/setup
+	@$(PYTHON) -m pytest -n $(TEST_JOBS) $(ARGS)
+
+.PHONY: test-unit
+test-unit: ## Run the unit tests only: seconds, no servers, no dbt
+	@EXTRAS="dev $(EXTRAS)" $(ROOT)/bin/setup
+	@$(PYTHON) -m pytest -m unit $(ARGS)
+
+.PHONY: reference
+reference: setup ## Write docs/commands.md from bin/dango's parser (a test checks it is current)
+	@PYTHONPATH=$(ROOT) $(PYTHON) -P -m runner.reference > $(ROOT)/docs/commands.md
 
 .PHONY: lint
-lint: setup ## ruff check and ruff format --check
-	@$(PYTHON) -m ruff check $(ROOT) && $(PYTHON) -m ruff format --check $(ROOT)
+lint: ## ruff check, ruff format --check and the type checker (mypy)
+	@EXTRAS="dev $(EXTRAS)" $(ROOT)/bin/setup
+	@$(PYTHON) -m ruff check $(ROOT) && $(PYTHON) -m ruff format --check $(ROOT) && \
+		$(PYTHON) -m mypy --config-file $(ROOT)/pyproject.toml $(ROOT)/runner
