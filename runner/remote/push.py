@@ -75,10 +75,10 @@ def push(project: Project, remote: Remote, dry_run: bool, yes: bool, allow_dirty
     current, generated = server_state(remote, create=not dry_run)
     print(f"push: {len(files)} files from {project.root}{git_revision(project.root)} to {remote}")
     with tempfile.TemporaryDirectory(prefix="dango-push-") as folder:
-        staging = Path(folder)
-        staging.chmod(0o755)  # rsync gives the release folder this mode: readable like any other, not 0700
-        stage(files, staging)
-        changes = compare(remote, staging, current, generated) if current else Changes(added=list(files))
+        release_dir = Path(folder)
+        release_dir.chmod(0o755)  # rsync gives the release folder this mode: readable like any other, not 0700
+        stage(files, release_dir)
+        changes = compare(remote, release_dir, current, generated) if current else Changes(added=list(files))
         if dry_run:
             print_dry_run(files, changes, current)
             return 0
@@ -90,7 +90,7 @@ def push(project: Project, remote: Remote, dry_run: bool, yes: bool, allow_dirty
             print("push: cancelled; nothing was changed on the server.")
             return 1
         release = time.strftime("%Y%m%d-%H%M%S", time.gmtime()) + "-" + uuid.uuid4().hex[:6]
-        upload(remote, staging, release, current)
+        upload(remote, release_dir, release, current)
     code = activate(remote, release)
     took = f"{time.monotonic() - started:.1f}s"
     if code != 0:
@@ -215,12 +215,12 @@ def server_state(remote: Remote, create: bool) -> tuple[str | None, set[str]]:
     return current, set(generated)
 
 
-def compare(remote: Remote, staging: Path, current: str, generated: set[str]) -> Changes:
+def compare(remote: Remote, release_dir: Path, current: str, generated: set[str]) -> Changes:
     """What the release changes, from rsync's itemized dry run against the current release; the staging
     models the server generated stay, so they are not removed."""
     excludes = [f"--exclude={pattern}" for pattern in SERVER_ONLY]
     args = [*RSYNC_COPY, "--dry-run", "--itemize-changes", "--delete", *excludes]
-    changes = parse_itemized(ssh.rsync(remote, [*args, f"{staging}/", f"{remote.host}:{remote.path}/current/"]))
+    changes = parse_itemized(ssh.rsync(remote, [*args, f"{release_dir}/", f"{remote.host}:{remote.path}/current/"]))
     changes.removed = [name for name in changes.removed if name not in generated]
     return changes
 
@@ -272,11 +272,11 @@ def confirm(remote: Remote) -> bool:
     return input(f"deploy this release to {remote}? [y/N] ").strip().lower() in ("y", "yes")
 
 
-def upload(remote: Remote, staging: Path, release: str, current: str | None) -> None:
+def upload(remote: Remote, release_dir: Path, release: str, current: str | None) -> None:
     """Copy the release into its own folder; files the current release has already are hard-linked."""
     link = [f"--link-dest={remote.path}/current/"] if current else []
     print(f"push: uploading release {release}")
-    ssh.rsync(remote, [*RSYNC_COPY, *link, f"{staging}/", f"{remote.host}:{remote.path}/releases/{release}/"])
+    ssh.rsync(remote, [*RSYNC_COPY, *link, f"{release_dir}/", f"{remote.host}:{remote.path}/releases/{release}/"])
 
 
 def activate(remote: Remote, release: str) -> int:

@@ -80,7 +80,10 @@ def rsync(remote: Remote, args: list[str]) -> str:
     if done.returncode != 0:
         if _host_key_problem(done.stderr) or done.returncode == SSH_FAILED:
             raise failure(remote, done.stderr)
-        raise DangoError(f"rsync to {remote} failed (exit {done.returncode}): {_last_line(done.stderr)}")
+        raise DangoError(
+            f"rsync to {remote} failed (exit {done.returncode}): {_last_line(done.stderr)}. Check that rsync is "
+            "installed on the server and that its user may write the project's folder there; nothing was switched."
+        )
     return done.stdout
 
 

@@ -126,7 +126,10 @@ def generate_staging(project: Project, target, source) -> list[str]:
     try:
         return staging.generate_locked(project, target, [source])[0]
     except Exception as error:
-        return [f"[{source.name}] staging models not generated: {type(error).__name__}: {error}"]
+        return [
+            f"[{source.name}] staging models not generated: {type(error).__name__}: {error}. The load is kept; "
+            "run `bin/dango generate` to write them."
+        ]
 
 
 def wait_for_earlier(spec: ChildSpec) -> None:

@@ -111,7 +111,10 @@ class Warehouse:
         except DangoError:
             raise
         except Exception as error:
-            raise DangoError(f"cannot read {self.describe()}: {error}") from error
+            raise DangoError(
+                f"cannot read {self.describe()}: {error}. Check that the warehouse is reachable and not damaged "
+                "(`bin/dango validate` checks its connection), then try again."
+            ) from error
         tables: dict[str, dict[str, list[str]]] = {}
         for dataset, table, column in rows:
             if dataset.startswith(dataset_prefix):

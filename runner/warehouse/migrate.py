@@ -145,7 +145,10 @@ def fill(target, building: str, dataset: str, tables: dict, created: dict, expor
     """COPY every table in, then rename the dataset, in one transaction."""
     missing = sorted(set(tables) - set(created))
     if missing:
-        raise DangoError(f"[{dataset}] dlt's schema has no table {', '.join(missing)}; nothing of it was migrated.")
+        raise DangoError(
+            f"[{dataset}] dlt's schema has no table {', '.join(missing)}; nothing of it was migrated. Sync the "
+            "source once on DuckDB (so its schema names every table), then migrate again."
+        )
     with target.transaction() as cursor:
         copied = {table: copy_in(cursor, f'"{building}"."{table}"', *export) for table, export in exports.items()}
         cursor.execute(f'alter schema "{building}" rename to "{dataset}"')
@@ -180,7 +183,10 @@ def to_motherduck(duckdb_file: DuckDBWarehouse, target) -> int:
     try:
         with duckdb_file.write_lock(60, "dango migrate-warehouse"), target.connect("md:") as conn:
             if conn.execute("select 1 from duckdb_databases() where database_name = ?", [database]).fetchall():
-                raise DangoError(f"MotherDuck has a database {database} already; nothing was migrated.")
+                raise DangoError(
+                    f"MotherDuck has a database {database} already; nothing was migrated. Name another database "
+                    "in `warehouse: database:`, or drop that one in MotherDuck if it is a leftover."
+                )
             conn.execute(f"create database \"{database}\" from '{duckdb_file.path}'")
     except duckdb.Error as error:
         first = str(error).strip().splitlines()[0]
