@@ -104,3 +104,29 @@ def test_a_reader_listed_after_a_source_sees_its_rows_of_today(project):
     result = project.sync("--jobs", "2")
     assert "summary: 2 ok" in result.stdout
     assert project.count("raw_reader.copied") == 5
+
+
+FIRST_UNTIL_SECOND_GAVE_UP = """
+import time
+from pathlib import Path
+
+import dlt
+
+@dlt.resource(name="rows", write_disposition="replace")
+def first():
+    deadline = time.monotonic() + 120
+    while not any("FAILED" in log.read_text() for log in Path("data/logs/second").glob("*.log")):
+        assert time.monotonic() < deadline, "the second source never gave up"
+        time.sleep(0.05)
+    yield [{"id": 1}]
+"""
+
+
+def test_a_reader_that_waits_too_long_for_earlier_sources_says_so(project):
+    project.add_source("first", FIRST_UNTIL_SECOND_GAVE_UP)
+    project.add_source("second", READER.replace("raw_big.rows", "raw_first.rows"), function="reader")
+    result = project.sync("--jobs", "2", "--lock-timeout", "1", check=1)
+    assert "[second] FAILED" in result.stdout, result.stdout
+    assert "sources listed before this one did not finish within 1s" in result.stdout
+    assert "raise --lock-timeout" in result.stdout and "TypeError" not in result.stdout
+    assert "[first] ok" in result.stdout and project.count("raw_first.rows") == 1
