@@ -201,6 +201,40 @@ def cmd_status(args) -> int:
     return 1 if stale else 0
 
 
+def docs_options(parser: argparse.ArgumentParser) -> None:
+    add_lock_timeout(parser)
+    parser.add_argument(
+        "--max-age",
+        metavar="AGE",
+        help="mark sources with no success within AGE stale (default: sources.yml `docs: max_age:`, else 26h)",
+    )
+    parser.add_argument("--serve", action="store_true", help="then serve the site on 127.0.0.1 until Ctrl-C")
+    parser.add_argument("--port", type=int, default=8000, help="the port of --serve (default: 8000)")
+    parser.add_argument(
+        "--after-all", action="store_true", help="build only if sources.yml says `docs: after_all: true` (make all)"
+    )
+
+
+@command("docs", docs_options)
+def cmd_docs(args) -> int:
+    """Build the browsable site in data/docs: sources, runs, tables, dbt models. Example: bin/dango docs --serve"""
+    from runner.config.sources_yml import load_docs, load_sources
+    from runner.docs import build, serve
+
+    project = find_project(args.project_dir)
+    settings = load_docs(project)
+    if args.after_all and not settings["after_all"]:
+        return 0
+    max_age = str(args.max_age or settings["max_age"])
+    built = build.build(project, load_sources(project), max_age, args.lock_timeout)
+    print(f"docs: built {project.relative(built.index)} in {built.seconds:.1f}s; open file://{built.index}")
+    if built.dbt_error:
+        print(f"docs: dbt's documentation is missing: {built.dbt_error}", file=sys.stderr)
+    if args.serve:
+        serve.serve(project, args.port)
+    return 1 if built.dbt_error else 0
+
+
 def logs_options(parser: argparse.ArgumentParser) -> None:
     from runner.sync.logs import DEFAULT_LINES
 

@@ -22,6 +22,8 @@ SCHEMA_FILE = DANGO_ROOT / "schema" / "sources.schema.json"
 # Built-in values of the `defaults:` section; a project changes them there, once for every source.
 DEFAULTS = {"timeout": 3600, "retries": 0}
 DEFAULT_WAREHOUSE = {"type": "duckdb"}
+# The `docs:` section: how `dango docs` marks a source stale, and whether `make all` rebuilds the site.
+DEFAULT_DOCS = {"max_age": "26h", "after_all": False}
 # sources.yml is committed, so secrets never go there; where each one goes instead.
 SECRET_FIELD_HINTS = {
     ("warehouse", "password"): "keep passwords out of sources.yml: set DESTINATION__POSTGRES__CREDENTIALS__PASSWORD "
@@ -90,6 +92,11 @@ def load_warehouse(project: Project) -> dict:
     if not project.sources_file.exists():
         return dict(DEFAULT_WAREHOUSE)
     return _load(project)[0].get("warehouse") or dict(DEFAULT_WAREHOUSE)
+
+
+def load_docs(project: Project) -> dict:
+    """The `docs:` section of sources.yml with its defaults."""
+    return {**DEFAULT_DOCS, **(_load(project)[0].get("docs") or {})}
 
 
 def _load(project: Project, remember_valid: bool = False) -> tuple[dict, dict]:

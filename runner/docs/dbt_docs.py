@@ -1,0 +1,78 @@
+"""dbt's documentation of the project, built by dbt itself: `dbt docs generate --static`.
+
+dbt writes one self-contained page (manifest and catalog inlined) that Dango copies to
+data/docs/dbt.html with a Content-Security-Policy, so no request leaves it even if a later dbt
+adds one. dbt works in data/tmp/docs-dbt/ (its own `--target-path`), so `dango run`'s
+dbt/target/run_results.json is never overwritten, and its partial parse is kept between builds.
+
+On a DuckDB file dbt reads under the shared warehouse lock with `access_mode: read_only` (from
+DANGO_DUCKDB_ACCESS_MODE, which dbt/profiles.yml passes on); a profile written before that setting
+would open the file for writing, so dbt then holds the write lock like `dango run`.
+"""
+
+import json
+import subprocess
+from dataclasses import dataclass, field
+
+from runner.config.project import Project
+from runner.docs.tables import reading
+from runner.transform import dbt
+from runner.warehouse import Warehouse
+
+ACCESS_MODE_ENV = "DANGO_DUCKDB_ACCESS_MODE"
+ERROR_LINES = 8
+CSP = (
+    "default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval'; style-src 'unsafe-inline'; "
+    "img-src data: blob:; font-src data:; base-uri 'none'; form-action 'none'"
+)
+
+
+@dataclass
+class DbtDocs:
+    page: str = ""  # the page's file name in data/docs, "" when dbt failed
+    error: str = ""
+    # raw table ("raw_x.items") -> the unique ids of the models built from it, directly or not
+    downstream: dict[str, list[str]] = field(default_factory=dict)
+    source_ids: dict[str, str] = field(default_factory=dict)  # raw table -> dbt's unique id of it
+
+
+def generate(project: Project, target: Warehouse, timeout: float, site, redact) -> DbtDocs:
+    """Run dbt docs generate and copy its page into `site`; a failure is reported, not raised."""
+    if not (project.dbt_dir / "dbt_project.yml").is_file():
+        return DbtDocs(error=f"no dbt project in {project.relative(project.dbt_dir)}/")
+    work = project.data / "tmp" / "docs-dbt"
+    argv = [str(dbt.executable()), "docs", "generate", "--static", "--project-dir", "dbt", "--profiles-dir", "dbt"]
+    argv += ["--target-path", str(work)]
+    env = dbt.dbt_environment(project, target)
+    env[ACCESS_MODE_ENV] = "read_only"
+    read_only = ACCESS_MODE_ENV in (project.dbt_dir / "profiles.yml").read_text(errors="replace")
+    guard = reading(target, timeout) if read_only else target.write_lock(timeout, "dango docs (dbt docs generate)")
+    with guard:
+        done = subprocess.run(
+            argv, cwd=project.root, env=env, capture_output=True, text=True, errors="replace", check=False
+        )
+    if done.returncode != 0 or not (work / "static_index.html").is_file():
+        tail = [redact(line) for line in done.stdout.splitlines()[-ERROR_LINES:]]
+        return DbtDocs(error=f"dbt docs generate exited with code {done.returncode}:\n" + "\n".join(tail))
+    html = (work / "static_index.html").read_text()
+    policy = f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
+    (site / "dbt.html").write_text(html.replace("<head>", "<head>" + policy, 1))
+    docs = DbtDocs(page="dbt.html")
+    _lineage(json.loads((work / "manifest.json").read_text()), docs)
+    return docs
+
+
+def _lineage(manifest: dict, docs: DbtDocs) -> None:
+    """Each raw table's dbt id and every model, snapshot or seed downstream of it."""
+    children = manifest.get("child_map") or {}
+    for unique_id, source in (manifest.get("sources") or {}).items():
+        key = f"{source['source_name']}.{source['name']}"
+        docs.source_ids[key] = unique_id
+        seen, stack = [], list(children.get(unique_id, []))
+        while stack:
+            child = stack.pop(0)
+            if child in seen or child.startswith("test."):
+                continue
+            seen.append(child)
+            stack += children.get(child, [])
+        docs.downstream[key] = seen
