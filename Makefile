@@ -48,16 +48,21 @@ transform: setup ## Build seeds, models and tests with dbt build (ARGS="--select
 	@$(DANGO) transform $(ARGS)
 
 .PHONY: all
-all: sync ## Sync (SOURCE, ARGS as for sync), then transform; stops if a source failed
+all: sync ## Sync (SOURCE, ARGS as for sync), then transform, then docs if sources.yml says `docs: after_all: true`; stops if a source failed
 	@$(DANGO) transform
+	@$(DANGO) docs --after-all
+
+.PHONY: docs
+docs: setup ## Build the browsable site in data/docs (ARGS="--serve --port 8000" to serve it on 127.0.0.1)
+	@$(DANGO) docs $(ARGS)
 
 .PHONY: push
 push: setup ## Deploy to the server of .dango/remote.yml (ARGS="--dry-run", "--yes" for CI)
 	@$(DANGO) remote push $(ARGS)
 
 .PHONY: test
-test: ## Run every test, unit and integration, two at a time (installs PostgreSQL's extras and the test tools too)
-	@EXTRAS="postgres dev $(EXTRAS)" $(ROOT)/bin/setup
+test: ## Run every test, unit and integration, two at a time (installs PostgreSQL's and the docs site's extras and the test tools too)
+	@EXTRAS="postgres docs dev $(EXTRAS)" $(ROOT)/bin/setup
 	@$(PYTHON) -m pytest -n $(TEST_JOBS) $(ARGS)
 
 .PHONY: test-unit

@@ -5,6 +5,7 @@ data/: the warehouse and dlt's state stay private. Logs are plain text, redacted
 """
 
 import functools
+import sys
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from typing import ClassVar
@@ -36,7 +37,7 @@ class Handler(SimpleHTTPRequestHandler):
         return super().send_head()
 
     def log_message(self, format, *args):  # one line per request, no host lookups
-        print(f"docs: {self.command} {self.path} {args[1] if len(args) > 1 else ''}", flush=True)
+        print(f"docs: {self.command} {self.path} {args[1] if len(args) > 1 else ''}", file=sys.stderr, flush=True)
 
 
 def serve(project: Project, port: int) -> None:
