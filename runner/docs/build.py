@@ -55,8 +55,14 @@ def _write(project: Project, sources: list[Source], max_age: str, timeout: float
     entries = run_history.runs(project)
     fresh = freshness.rows(sources, entries, time.time(), status.parse_age(max_age), project.root)
     rows = [_redacted(row, redact) for row in fresh]
-    raw = tables.read_tables(target, {source.dataset for source in sources}, timeout, redact)
-    dbt = dbt_docs.generate(project, target, timeout, work, redact)
+    runs = history.by_source(entries)
+    with dbt_docs.guard(project, target, timeout):  # every read of the warehouse is in this block
+        raw = tables.read_tables(target, {source.dataset for source in sources}, redact)
+        running = dbt_docs.start(project, target)
+        try:
+            svgs = {name: plots.history_svg(mine) for name, mine in runs.items()}  # drawn while dbt reads
+        finally:
+            dbt = dbt_docs.finish(running, work, redact)
     common = {"built": pages.when(time.time()), "dbt_page": dbt.page}
     tables_of = {source.name: [t for t in raw if t.dataset == source.dataset] for source in sources}
     pages.render(
@@ -72,7 +78,6 @@ def _write(project: Project, sources: list[Source], max_age: str, timeout: float
         dbt_error=dbt.error,
         **common,
     )
-    runs = history.by_source(entries)
     for row in rows:
         mine = runs.get(row.name, [])
         recent = [_redacted(run, redact) for run in reversed(mine[-RECENT_RUNS:])]
@@ -82,7 +87,7 @@ def _write(project: Project, sources: list[Source], max_age: str, timeout: float
             title=row.name,
             root="../",
             row=row,
-            svg=plots.history_svg(mine) if mine else "",
+            svg=svgs.get(row.name, ""),
             tables=tables_of[row.name],
             recent=recent,
             logs_present={run.log for run in recent if run.log and (project.root / run.log).is_file()},

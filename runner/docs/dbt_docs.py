@@ -12,10 +12,14 @@ would open the file for writing, so dbt then holds the write lock like `dango ru
 
 import json
 import subprocess
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
 
 from runner.config.project import Project
 from runner.docs.tables import reading
+from runner.sync import process
 from runner.transform import dbt
 from runner.warehouse import Warehouse
 
@@ -36,29 +40,59 @@ class DbtDocs:
     source_ids: dict[str, str] = field(default_factory=dict)  # raw table -> dbt's unique id of it
 
 
-def generate(project: Project, target: Warehouse, timeout: float, site, redact) -> DbtDocs:
-    """Run dbt docs generate and copy its page into `site`; a failure is reported, not raised."""
+def guard(project: Project, target: Warehouse, timeout: float):
+    """What dbt and Dango's reads hold while they read the warehouse: the shared lock, or the write
+    lock for a profile that would open a DuckDB file for writing."""
+    profile = project.dbt_dir / "profiles.yml"
+    read_only = profile.is_file() and ACCESS_MODE_ENV in profile.read_text(errors="replace")
+    if read_only or getattr(target, "lock_path", None) is None:
+        return reading(target, timeout)
+    return target.write_lock(timeout, "dango docs (dbt docs generate)")
+
+
+def start(project: Project, target: Warehouse) -> "Running | DbtDocs":
+    """Start dbt docs generate, or say why it cannot run."""
     if not (project.dbt_dir / "dbt_project.yml").is_file():
         return DbtDocs(error=f"no dbt project in {project.relative(project.dbt_dir)}/")
+    warehouse_file = getattr(target, "path", None)  # a DuckDB file's; read-only dbt cannot create it
+    if warehouse_file is not None and not warehouse_file.exists():
+        return DbtDocs(error=f"no warehouse yet ({target.describe()}): run `bin/dango sync` first")
     work = project.data / "tmp" / "docs-dbt"
     argv = [str(dbt.executable()), "docs", "generate", "--static", "--project-dir", "dbt", "--profiles-dir", "dbt"]
     argv += ["--target-path", str(work)]
-    env = dbt.dbt_environment(project, target)
-    env[ACCESS_MODE_ENV] = "read_only"
-    read_only = ACCESS_MODE_ENV in (project.dbt_dir / "profiles.yml").read_text(errors="replace")
-    guard = reading(target, timeout) if read_only else target.write_lock(timeout, "dango docs (dbt docs generate)")
-    with guard:
-        done = subprocess.run(
-            argv, cwd=project.root, env=env, capture_output=True, text=True, errors="replace", check=False
-        )
-    if done.returncode != 0 or not (work / "static_index.html").is_file():
-        tail = [redact(line) for line in done.stdout.splitlines()[-ERROR_LINES:]]
-        return DbtDocs(error=f"dbt docs generate exited with code {done.returncode}:\n" + "\n".join(tail))
-    html = (work / "static_index.html").read_text()
+    env = {**dbt.dbt_environment(project, target), ACCESS_MODE_ENV: "read_only"}
+    # A file, not a pipe: nothing reads dbt's output until it ends. `finish` closes it.
+    output = tempfile.TemporaryFile("w+", errors="replace")  # noqa: SIM115
+    child = subprocess.Popen(argv, cwd=project.root, env=env, stdout=output, stderr=subprocess.STDOUT, text=True)
+    return Running(child, output, work)
+
+
+@dataclass
+class Running:
+    process: subprocess.Popen
+    output: IO[str]
+    work: Path
+
+
+def finish(running: "Running | DbtDocs", site: Path, redact) -> DbtDocs:
+    """Wait for dbt and copy its page into `site`; a failure is reported, not raised."""
+    if isinstance(running, DbtDocs):
+        return running
+    try:
+        code = running.process.wait()
+    finally:
+        process.stop(running.process)  # Ctrl-C while waiting: dbt must not outlive the lock
+    running.output.seek(0)
+    text = running.output.read()
+    running.output.close()
+    page = running.work / "static_index.html"
+    if code != 0 or not page.is_file():
+        tail = [redact(line) for line in text.splitlines()[-ERROR_LINES:]]
+        return DbtDocs(error=f"dbt docs generate exited with code {code}:\n" + "\n".join(tail))
     policy = f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
-    (site / "dbt.html").write_text(html.replace("<head>", "<head>" + policy, 1))
+    (site / "dbt.html").write_text(page.read_text().replace("<head>", "<head>" + policy, 1))
     docs = DbtDocs(page="dbt.html")
-    _lineage(json.loads((work / "manifest.json").read_text()), docs)
+    _lineage(json.loads((running.work / "manifest.json").read_text()), docs)
     return docs
 
 

@@ -4,6 +4,9 @@ runs marked with red crosses.
 matplotlib writes SVG that needs nothing from outside the page (text stays text in the browser's
 own sans-serif, `svg.fonttype: none`): no JavaScript, no CDN, no web font. It is installed by need
 (runner/requirements-docs.txt), so a project that never builds the site never pays for it.
+
+One figure is drawn again for every source, its data replaced: making a figure's axes and titles
+cost more than drawing them, and a big project has a plot per source.
 """
 
 import importlib
@@ -11,6 +14,7 @@ import io
 import os
 import subprocess
 from datetime import datetime
+from functools import cache
 
 from runner import DANGO_ROOT
 from runner.config.errors import DangoError
@@ -18,6 +22,8 @@ from runner.docs.history import Run
 
 REQUIREMENTS = DANGO_ROOT / "runner" / "requirements-docs.txt"
 OK_COLOR, FAILED_COLOR = "#2b6cb0", "#c53030"
+STYLE = {"svg.fonttype": "none", "svg.hashsalt": "dango", "font.size": 9}
+TITLES = ("rows loaded per run", "run duration (s)")
 
 
 def ensure_installed() -> None:
@@ -39,35 +45,49 @@ def ensure_installed() -> None:
 def history_svg(runs: list[Run]) -> str:
     """The SVG element (no XML prologue) of a source's runs, oldest first; runs must not be empty."""
     import matplotlib
+    from matplotlib import dates
 
-    matplotlib.use("svg")  # no display, no GUI toolkit: the plots are files
-    from matplotlib.figure import Figure
-
-    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "dango", "font.size": 9}):
-        figure = Figure(figsize=(8, 4))
-        figure.subplots_adjust(left=0.08, right=0.98, top=0.93, bottom=0.12, hspace=0.35)
-        rows_axes, seconds_axes = figure.subplots(2, 1, sharex=True)
-        _series(rows_axes, runs, [run.rows for run in runs], "rows loaded per run")
-        _series(seconds_axes, runs, [run.seconds for run in runs], "run duration (s)")
-        text = io.StringIO()
+    figure, panels = _figure()
+    when = dates.date2num([datetime.fromtimestamp(run.started) for run in runs])
+    failed = [i for i, run in enumerate(runs) if not run.ok]
+    for (axes, line, crosses), values in zip(panels, ([r.rows for r in runs], [r.seconds for r in runs]), strict=True):
+        line.set_data(when, values)
+        line.set_marker("." if len(runs) < 60 else "")
+        crosses.set_data([when[i] for i in failed], [values[i] for i in failed])
+        crosses.set_label(f"failed ({len(failed)})")
+        axes.relim()
+        axes.autoscale_view()
+        axes.set_ylim(bottom=0)
+        legend = axes.legend(handles=[crosses], loc="upper left", frameon=False) if failed else axes.get_legend()
+        if legend and not failed:
+            legend.remove()
+    text = io.StringIO()
+    with matplotlib.rc_context(STYLE):
         figure.savefig(text, format="svg", metadata={"Date": None})
     svg = text.getvalue()
     return svg[svg.index("<svg") :]
 
 
-def _series(axes, runs: list[Run], values: list[float], title: str) -> None:
-    from matplotlib import dates
+@cache
+def _figure():
+    """The figure, and for each panel its axes, its line and its crosses of failed runs."""
+    import matplotlib
 
-    when = [datetime.fromtimestamp(run.started) for run in runs]
-    axes.plot(when, values, color=OK_COLOR, linewidth=1, marker="." if len(runs) < 60 else None)
-    failed = [i for i, run in enumerate(runs) if not run.ok]
-    if failed:
-        axes.scatter([when[i] for i in failed], [values[i] for i in failed], color=FAILED_COLOR, marker="x", zorder=3)
-        axes.scatter([], [], color=FAILED_COLOR, marker="x", label=f"failed ({len(failed)})")
-        axes.legend(loc="upper left", frameon=False)
-    axes.set_title(title, loc="left")
-    locator = dates.AutoDateLocator()
-    axes.xaxis.set_major_locator(locator)
-    axes.xaxis.set_major_formatter(dates.ConciseDateFormatter(locator))
-    axes.set_ylim(bottom=0)
-    axes.grid(alpha=0.3)
+    matplotlib.use("svg")  # no display, no GUI toolkit: the plots are files
+    from matplotlib import dates
+    from matplotlib.figure import Figure
+
+    with matplotlib.rc_context(STYLE):
+        figure = Figure(figsize=(8, 4))
+        figure.subplots_adjust(left=0.08, right=0.98, top=0.93, bottom=0.12, hspace=0.35)
+        panels = []
+        for axes, title in zip(figure.subplots(2, 1, sharex=True), TITLES, strict=True):
+            (line,) = axes.plot([], [], color=OK_COLOR, linewidth=1)
+            (crosses,) = axes.plot([], [], color=FAILED_COLOR, marker="x", linestyle="", zorder=3)
+            axes.text(0, 1.03, title, transform=axes.transAxes)  # not set_title: that measures every tick
+            axes.grid(alpha=0.3)
+            locator = dates.AutoDateLocator()
+            axes.xaxis.set_major_locator(locator)
+            axes.xaxis.set_major_formatter(dates.ConciseDateFormatter(locator))
+            panels.append((axes, line, crosses))
+    return figure, panels

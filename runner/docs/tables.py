@@ -50,15 +50,15 @@ def reading(target: Warehouse, timeout: float, on_wait=None):
         lock.release_shared(fd)
 
 
-def read_tables(target: Warehouse, datasets: set[str], timeout: float, redact: Callable[[str], str]) -> list[RawTable]:
-    """The tables of `datasets` (dlt's own `_dlt_*` tables left out), with counts and first rows."""
-    with reading(target, timeout):
-        tables = _columns(target.queries([COLUMNS_QUERY])[0], datasets)
-        statements = []
-        for table in tables:
-            name = f"{quote(table.dataset)}.{quote(table.name)}"
-            statements += [f"select count(*) from {name}", f"select * from {name} limit {FIRST_ROWS}"]
-        results = target.queries(statements) if statements else []
+def read_tables(target: Warehouse, datasets: set[str], redact: Callable[[str], str]) -> list[RawTable]:
+    """The tables of `datasets` (dlt's own `_dlt_*` tables left out), with counts and first rows;
+    the caller holds `reading`."""
+    tables = _columns(target.queries([COLUMNS_QUERY])[0], datasets)
+    statements = []
+    for table in tables:
+        name = f"{quote(table.dataset)}.{quote(table.name)}"
+        statements += [f"select count(*) from {name}", f"select * from {name} limit {FIRST_ROWS}"]
+    results = target.queries(statements) if statements else []
     for table, count, first in zip(tables, results[::2], results[1::2], strict=True):
         table.row_count = count[0][0]
         secret = [looks_secret(column) for column, _ in table.columns]
