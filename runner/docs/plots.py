@@ -13,7 +13,7 @@ import importlib
 import io
 import os
 import subprocess
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 
 from runner import DANGO_ROOT
@@ -22,7 +22,6 @@ from runner.docs.history import Run
 
 REQUIREMENTS = DANGO_ROOT / "runner" / "requirements-docs.txt"
 OK_COLOR, FAILED_COLOR = "#2b6cb0", "#c53030"
-STYLE = {"svg.fonttype": "none", "svg.hashsalt": "dango", "font.size": 9}
 TITLES = ("rows loaded per run", "run duration (s)")
 
 
@@ -44,25 +43,25 @@ def ensure_installed() -> None:
 
 def history_svg(runs: list[Run]) -> str:
     """The SVG element (no XML prologue) of a source's runs, oldest first; runs must not be empty."""
-    import matplotlib
-    from matplotlib import dates
-
     figure, panels = _figure()
-    when = dates.date2num([datetime.fromtimestamp(run.started) for run in runs])
+    when = [datetime.fromtimestamp(run.started) for run in runs]
+    pad = max((when[-1] - when[0]) * 0.02, timedelta(hours=12))  # one run alone still gets a day
     failed = [i for i, run in enumerate(runs) if not run.ok]
-    for (axes, line, crosses), values in zip(panels, ([r.rows for r in runs], [r.seconds for r in runs]), strict=True):
-        line.set_data(when, values)
-        line.set_marker("." if len(runs) < 60 else "")
-        crosses.set_data([when[i] for i in failed], [values[i] for i in failed])
-        crosses.set_label(f"failed ({len(failed)})")
-        axes.relim()
-        axes.autoscale_view()
-        axes.set_ylim(bottom=0)
-        legend = axes.legend(handles=[crosses], loc="upper left", frameon=False) if failed else axes.get_legend()
-        if legend and not failed:
-            legend.remove()
+    series: list[list[float]] = [[float(run.rows) for run in runs], [run.seconds for run in runs]]
     text = io.StringIO()
-    with matplotlib.rc_context(STYLE):
+    with _style():
+        for (axes, line, crosses), values in zip(panels, series, strict=True):
+            line.set_data(when, values)
+            line.set_marker("." if len(runs) < 60 else "")
+            crosses.set_data([when[i] for i in failed], [values[i] for i in failed])
+            crosses.set_label(f"failed ({len(failed)})")
+            axes.set_xlim(when[0] - pad, when[-1] + pad)
+            axes.set_ylim(0, max(values) * 1.08 or 1)
+            legend = axes.get_legend()
+            if legend:
+                legend.remove()
+            if failed:
+                axes.legend(handles=[crosses], loc="upper left", frameon=False)
         figure.savefig(text, format="svg", metadata={"Date": None})
     svg = text.getvalue()
     return svg[svg.index("<svg") :]
@@ -77,7 +76,7 @@ def _figure():
     from matplotlib import dates
     from matplotlib.figure import Figure
 
-    with matplotlib.rc_context(STYLE):
+    with _style():
         figure = Figure(figsize=(8, 4))
         figure.subplots_adjust(left=0.08, right=0.98, top=0.93, bottom=0.12, hspace=0.35)
         panels = []
@@ -86,8 +85,16 @@ def _figure():
             (crosses,) = axes.plot([], [], color=FAILED_COLOR, marker="x", linestyle="", zorder=3)
             axes.text(0, 1.03, title, transform=axes.transAxes)  # not set_title: that measures every tick
             axes.grid(alpha=0.3)
+            axes.xaxis_date()  # the lines' data are datetimes, set for each source
             locator = dates.AutoDateLocator()
             axes.xaxis.set_major_locator(locator)
             axes.xaxis.set_major_formatter(dates.ConciseDateFormatter(locator))
             panels.append((axes, line, crosses))
     return figure, panels
+
+
+def _style():
+    """Text stays text (the browser's sans-serif, no font embedded); ids are the same on every build."""
+    import matplotlib
+
+    return matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "dango", "font.size": 9})

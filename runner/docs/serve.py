@@ -8,7 +8,6 @@ import functools
 import sys
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-from typing import ClassVar
 
 from runner.config.errors import DangoError
 from runner.config.project import Project
@@ -18,10 +17,8 @@ SERVED = ("/docs/", "/logs/")
 
 
 class Handler(SimpleHTTPRequestHandler):
-    extensions_map: ClassVar[dict[str, str]] = {
-        **SimpleHTTPRequestHandler.extensions_map,
-        ".log": "text/plain; charset=utf-8",
-    }
+    def guess_type(self, path) -> str:
+        return "text/plain; charset=utf-8" if str(path).endswith(".log") else super().guess_type(path)
 
     def send_head(self):
         """Both GET and HEAD: the site's root goes to the overview; anything else of data/ is not found."""
