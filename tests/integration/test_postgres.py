@@ -99,7 +99,14 @@ def test_demo_staging_models_seeds_and_mart_build_on_postgres(demo, pg):
     assert mart[0] > 0 and mart[0] == mart[1] and mart[2] > 0
     listed = demo.dango("source", "list", check=0)
     assert "never" not in listed.stdout and "note:" not in listed.stdout  # the last load, read from PostgreSQL
-    assert PASSWORD not in outputs(synced, built, listed)
+    docs = demo.dango("docs", check=0)  # the same site as on DuckDB, read from PostgreSQL
+    site = demo.root / "data" / "docs"
+    products = (site / "tables" / "raw_demo_shop.products.html").read_text()
+    assert "40 rows" in products and "stg_demo_shop__products" in products and "category_sales_vs_budget" in products
+    catalogued = '"model.dango.category_sales_vs_budget": {"metadata": {"type": "BASE TABLE", "schema": "main"'
+    assert catalogued in (site / "dbt.html").read_text()  # dbt's catalog, read from PostgreSQL
+    assert PASSWORD not in outputs(synced, built, listed, docs)
+    assert not [page for page in site.rglob("*.html") if PASSWORD in page.read_text()]
 
 
 def test_loads_of_different_sources_run_at_the_same_time(project, pg):
