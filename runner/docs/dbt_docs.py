@@ -13,6 +13,7 @@ would open the file for writing, so dbt then holds the write lock like `dango ru
 import json
 import subprocess
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -38,6 +39,7 @@ class DbtDocs:
     # raw table ("raw_x.items") -> the unique ids of the models built from it, directly or not
     downstream: dict[str, list[str]] = field(default_factory=dict)
     source_ids: dict[str, str] = field(default_factory=dict)  # raw table -> dbt's unique id of it
+    seconds: float = 0.0  # how long dbt ran
 
 
 def guard(project: Project, target: Warehouse, timeout: float):
@@ -46,8 +48,12 @@ def guard(project: Project, target: Warehouse, timeout: float):
     profile = project.dbt_dir / "profiles.yml"
     read_only = profile.is_file() and ACCESS_MODE_ENV in profile.read_text(errors="replace")
     if read_only or getattr(target, "lock_path", None) is None:
-        return reading(target, timeout)
-    return target.write_lock(timeout, "dango docs (dbt docs generate)")
+        return reading(target, timeout, announce_wait)
+    return target.write_lock(timeout, "dango docs (dbt docs generate)", announce_wait)
+
+
+def announce_wait(holder: str) -> None:
+    print(f"docs: waiting for the warehouse lock, held by {holder}", flush=True)
 
 
 def start(project: Project, target: Warehouse) -> "Running | DbtDocs":
@@ -64,7 +70,7 @@ def start(project: Project, target: Warehouse) -> "Running | DbtDocs":
     # A file, not a pipe: nothing reads dbt's output until it ends. `finish` closes it.
     output = tempfile.TemporaryFile("w+", errors="replace")  # noqa: SIM115
     child = subprocess.Popen(argv, cwd=project.root, env=env, stdout=output, stderr=subprocess.STDOUT, text=True)
-    return Running(child, output, work)
+    return Running(child, output, work, time.perf_counter())
 
 
 @dataclass
@@ -72,6 +78,7 @@ class Running:
     process: subprocess.Popen
     output: IO[str]
     work: Path
+    started: float
 
 
 def finish(running: "Running | DbtDocs", site: Path, redact) -> DbtDocs:
@@ -82,16 +89,17 @@ def finish(running: "Running | DbtDocs", site: Path, redact) -> DbtDocs:
         code = running.process.wait()
     finally:
         process.stop(running.process)  # Ctrl-C while waiting: dbt must not outlive the lock
+    seconds = time.perf_counter() - running.started
     running.output.seek(0)
     text = running.output.read()
     running.output.close()
     page = running.work / "static_index.html"
     if code != 0 or not page.is_file():
         tail = [redact(line) for line in text.splitlines()[-ERROR_LINES:]]
-        return DbtDocs(error=f"dbt docs generate exited with code {code}:\n" + "\n".join(tail))
+        return DbtDocs(error=f"dbt docs generate exited with code {code}:\n" + "\n".join(tail), seconds=seconds)
     policy = f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
     (site / "dbt.html").write_text(page.read_text().replace("<head>", "<head>" + policy, 1))
-    docs = DbtDocs(page="dbt.html")
+    docs = DbtDocs(page="dbt.html", seconds=seconds)
     _lineage(json.loads((running.work / "manifest.json").read_text()), docs)
     return docs
 
