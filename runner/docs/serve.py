@@ -8,12 +8,13 @@ import functools
 import sys
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 from runner.config.errors import DangoError
 from runner.config.project import Project
 
 HOST = "127.0.0.1"
-SERVED = ("/docs/", "/logs/")
+SERVED = ("docs", "logs")  # folders of data/
 
 
 class Handler(SimpleHTTPRequestHandler):
@@ -28,10 +29,17 @@ class Handler(SimpleHTTPRequestHandler):
             self.send_header("Content-Length", "0")
             self.end_headers()
             return None
-        if not self.path.startswith(SERVED) or ".." in self.path:
+        if not self.served():
             self.send_error(HTTPStatus.NOT_FOUND, "only the site (/docs/) and the logs (/logs/) are served")
             return None
         return super().send_head()
+
+    def served(self) -> bool:
+        """Whether the file asked for is in data/docs or data/logs, once the path is decoded and its
+        `..` resolved as the file is looked up (`/docs/%2e%2e/warehouse.duckdb` is not)."""
+        real = Path(self.translate_path(self.path)).resolve()
+        data = Path(self.directory).resolve()
+        return any(real.is_relative_to(data / folder) for folder in SERVED)
 
     def log_message(self, format, *args):  # one line per request, no host lookups
         print(f"docs: {self.command} {self.path} {args[1] if len(args) > 1 else ''}", file=sys.stderr, flush=True)

@@ -1,4 +1,11 @@
-"""The docs site's pure parts: the run history per source, freshness, cells, links, the setting."""
+"""The docs site's parts that need no dbt: the run history per source, freshness, cells, links,
+the setting, and what the server serves."""
+
+import functools
+import threading
+import urllib.error
+import urllib.request
+from http.server import ThreadingHTTPServer
 
 import pytest
 
@@ -6,7 +13,7 @@ from runner.config.environment import Redactor
 from runner.config.errors import DangoError
 from runner.config.project import Project
 from runner.config.sources_yml import ConfigError, Source, load_docs
-from runner.docs import freshness, history, pages, tables
+from runner.docs import freshness, history, pages, serve, tables
 from runner.report import status
 
 pytestmark = pytest.mark.unit
@@ -84,3 +91,30 @@ def test_docs_settings_have_defaults_and_are_checked(tmp_path):
 def test_a_bad_age_is_a_clear_error():
     with pytest.raises(DangoError, match="not a duration"):
         status.parse_age("soon")
+
+
+def test_the_server_serves_the_site_and_the_logs_and_nothing_else_of_data(tmp_path):
+    data = tmp_path / "data"
+    for relative, text in [
+        ("docs/index.html", "<p>site</p>"),
+        ("logs/a/1.log", "it failed"),
+        ("warehouse.duckdb", "x"),
+    ]:
+        (data / relative).parent.mkdir(parents=True, exist_ok=True)
+        (data / relative).write_text(text)
+    server = ThreadingHTTPServer((serve.HOST, 0), functools.partial(serve.Handler, directory=str(data)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://{serve.HOST}:{server.server_address[1]}"
+    try:
+        with urllib.request.urlopen(f"{base}/") as page:  # redirected to the overview
+            assert page.read() == b"<p>site</p>"
+        with urllib.request.urlopen(f"{base}/logs/a/1.log") as log:
+            assert log.headers["Content-Type"].startswith("text/plain") and log.read() == b"it failed"
+        for private in ("/warehouse.duckdb", "/docs/%2e%2e/warehouse.duckdb", "/docs/../warehouse.duckdb"):
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(base + private)
+            assert refused.value.code == 404
+    finally:
+        server.shutdown()
+        server.server_close()
