@@ -87,3 +87,10 @@ def test_the_site_shows_sources_runs_tables_and_lineage_offline(demo, tmp_path):
         server.terminate()
         server.wait(timeout=30)
     assert not [path for path in site.rglob("*") if path.is_file() and TOKEN in path.read_text(errors="replace")]
+
+
+def test_make_all_builds_the_site_only_when_sources_yml_asks_and_a_bad_age_is_refused(project):
+    skipped = project.dango("docs", "--after-all", check=0)  # what `make all` runs last
+    assert skipped.stdout == "" and not (project.root / "data" / "docs").exists()
+    bad = project.dango("docs", "--max-age", "soon", check=2)
+    assert "--max-age 'soon' is not a duration" in bad.stderr and not (project.root / "data" / "docs").exists()
