@@ -57,13 +57,12 @@ def _write(project: Project, sources: list[Source], max_age: str, timeout: float
     fresh = freshness.rows(sources, entries, time.time(), status.parse_age(max_age), project.root)
     rows = [_redacted(row, redact) for row in fresh]
     runs = history.by_source(entries)
-    with dbt_docs.guard(project, target, timeout):  # every read of the warehouse is in this block
-        raw = tables.read_tables(target, {source.dataset for source in sources}, redact)
-        running = dbt_docs.start(project, target)
-        try:
-            svgs = {name: plots.history_svg(mine) for name, mine in runs.items()}  # drawn while dbt reads
-        finally:
-            dbt = dbt_docs.finish(running, work, redact)
+    datasets = {source.dataset for source in sources}
+
+    def draw() -> dict[str, str]:
+        return {name: plots.history_svg(mine) for name, mine in runs.items()}
+
+    raw, dbt, svgs = _read_warehouse(project, target, datasets, timeout, redact, work, draw)
     common = {"built": pages.when(time.time()), "dbt_page": dbt.page}
     tables_of = {source.name: [t for t in raw if t.dataset == source.dataset] for source in sources}
     pages.render(
@@ -108,6 +107,19 @@ def _write(project: Project, sources: list[Source], max_age: str, timeout: float
             **common,
         )
     return dbt
+
+
+def _read_warehouse(project: Project, target, datasets: set[str], timeout: float, redact, work: Path, draw):
+    """Every read of the warehouse the site makes, under one guard (the place to point at a read
+    copy of it): the raw tables here, dbt's catalog in dbt's process; `draw()` runs while dbt reads."""
+    with dbt_docs.guard(project, target, timeout):
+        raw = tables.read_tables(target, datasets, redact)
+        running = dbt_docs.start(project, target)
+        try:
+            drawn = draw()
+        finally:
+            dbt = dbt_docs.finish(running, work, redact)
+    return raw, dbt, drawn
 
 
 def _redacted(item, redact):
