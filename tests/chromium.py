@@ -59,6 +59,7 @@ class Browser:
         os.close(commands_read)
         os.close(answers_write)
         self._buffer, self._next_id, self.requests = b"", 0, []
+        self._events: list[str] = []  # the methods of events since the last navigation
         target = self._send("Target.createTarget", {"url": "about:blank"})["targetId"]
         self._session = self._send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
         self.send("Page.enable")
@@ -70,6 +71,7 @@ class Browser:
 
     def goto(self, url: str) -> None:
         """Load `url` and wait for its load event."""
+        self._events.clear()
         self.send("Page.navigate", {"url": url})
         self._wait_event("Page.loadEventFired")
 
@@ -121,9 +123,11 @@ class Browser:
             assert time.monotonic() < deadline, f"no answer to {method} within {TIMEOUT}s"
 
     def _wait_event(self, name: str) -> None:
+        """Wait for an event, which may have come already, while waiting for a command's answer."""
         deadline = time.monotonic() + TIMEOUT
-        while not any(event.get("method") == name for event in self._read(deadline - time.monotonic())):
+        while name not in self._events:
             assert time.monotonic() < deadline, f"no {name} within {TIMEOUT}s"
+            self._read(deadline - time.monotonic())
 
     def _read(self, timeout: float) -> list[dict]:
         """The messages that arrive within `timeout`; network requests are noted on the way."""
@@ -135,6 +139,8 @@ class Browser:
         *whole, self._buffer = self._buffer.split(b"\0")
         messages = [json.loads(raw) for raw in whole]
         for message in messages:
+            if "method" in message:
+                self._events.append(message["method"])
             if message.get("method") == "Network.requestWillBeSent":
                 self.requests.append(message["params"]["request"]["url"])
         return messages
