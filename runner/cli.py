@@ -173,6 +173,46 @@ def cmd_transform(args) -> int:
     return dbt.run(find_project(args.project_dir), "build", args.dbt_args, args.lock_timeout)
 
 
+def query_options(parser: argparse.ArgumentParser) -> None:
+    from runner.report.query import DEFAULT_LIMIT
+
+    parser.add_argument("sql", metavar="SQL", help="the query, quoted as one argument")
+    output = parser.add_mutually_exclusive_group()
+    output.add_argument("--csv", dest="output", action="store_const", const="csv", help="print CSV, for scripts")
+    output.add_argument("--json", dest="output", action="store_const", const="json", help="print JSON, for scripts")
+    add_limit(parser, DEFAULT_LIMIT)
+
+
+def add_limit(parser: argparse.ArgumentParser, default: int) -> None:
+    parser.add_argument(
+        "--limit", type=int, default=default, metavar="N", help=f"rows shown, 0 for all (default: {default})"
+    )
+
+
+@command("query", query_options)
+def cmd_query(args) -> int:
+    """Print a query's result, read-only; never delays a sync. Example: bin/dango query "from raw_my_api.items\""""
+    from runner import warehouse
+    from runner.report import query
+
+    return query.query(warehouse.for_project(find_project(args.project_dir)), args.sql, args.output, args.limit)
+
+
+def shell_options(parser: argparse.ArgumentParser) -> None:
+    from runner.report.query import DEFAULT_LIMIT
+
+    add_limit(parser, DEFAULT_LIMIT)
+
+
+@command("shell", shell_options)
+def cmd_shell(args) -> int:
+    """An interactive SQL prompt on the warehouse's read copy, read-only. Example: bin/dango shell"""
+    from runner import warehouse
+    from runner.report import shell
+
+    return shell.shell(warehouse.for_project(find_project(args.project_dir)), args.limit)
+
+
 def status_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--max-age", metavar="AGE", help="exit 1 if an enabled source has not succeeded within AGE (26h)"

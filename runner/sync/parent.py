@@ -28,6 +28,7 @@ from runner.config.sources_yml import Source
 from runner.sync import history, logs, process
 from runner.sync.handoff import ChildResult, ChildSpec, Status, record_of
 from runner.sync.process import stop_on_signals
+from runner.warehouse import read_copy
 
 # Sources mostly wait on networks, so more than one per core pays; eight bounds memory.
 DEFAULT_JOBS = min(8, 2 * (os.cpu_count() or 1))
@@ -79,6 +80,7 @@ def sync(project: Project, sources: list[Source], lock_timeout: float, timeout: 
         return stop.exit_code
     pool.shutdown()
     shutil.rmtree(run.folder, ignore_errors=True)
+    read_copy.refresh(target, lock_timeout)
     print_summary(results, time.time() - started)
     return EXIT_OK if all(result.status == Status.OK for result in results) else EXIT_FAILED
 
@@ -163,7 +165,7 @@ def finish(project: Project, target, spec: ChildSpec, result: ChildResult, redac
     # A run that cannot be recorded (full disk, damaged warehouse) is still reported above.
     recorders = {"data/runs.jsonl": lambda: history.record(project, entry)}
     if result.record is None:
-        recorders["the warehouse"] = lambda: target.record_run(entry)
+        recorders["the warehouse"] = lambda: target.record_run(entry, spec.lock_timeout)
     for where, write in recorders.items():
         try:
             write()

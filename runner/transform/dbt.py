@@ -24,6 +24,7 @@ from runner.config.errors import DangoError, Stopped
 from runner.config.project import Project
 from runner.sync import process
 from runner.sync.process import stop_on_signals
+from runner.warehouse import read_copy
 
 FAILED = {"error", "fail", "runtime error", "partial success"}
 MESSAGE_LINES_SHOWN = 6
@@ -58,12 +59,18 @@ def run(project: Project, command: str, args: list[str], lock_timeout: float) ->
     redact = environment.redactor(project)
     started = time.time()
     try:
-        with stop_on_signals(), target.write_lock(lock_timeout, f"dango {label}", on_wait=announce_wait):
+        # The file closed again before dbt starts: dbt opens it itself, retrying while a reader that
+        # slipped in meanwhile closes (dbt/profiles.yml).
+        locked = target.write_lock(lock_timeout, f"dango {label}", on_wait=announce_wait, keep_open=False)
+        with stop_on_signals(), locked:
             code = relay(argv, project, dbt_environment(project, target), redact)
     except Stopped as stop:
         print(f"summary: stopped by {stop.signal_name} after {time.time() - started:.1f}s", flush=True)
         return stop.exit_code
-    for line in summary(code, results(project, started), time.time() - started):
+    nodes = results(project, started)
+    if nodes:  # dbt built something: the read copy shows it
+        read_copy.refresh(target, lock_timeout)
+    for line in summary(code, nodes, time.time() - started):
         print(redact(line), flush=True)
     return code if code >= 0 else 1
 

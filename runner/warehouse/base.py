@@ -70,7 +70,7 @@ class Warehouse:
         """Run (sql, parameters) pairs on one connection, in one transaction; the rows of each."""
         raise NotImplementedError
 
-    def write_lock(self, timeout: float, purpose: str, on_wait=None):
+    def write_lock(self, timeout: float, purpose: str, on_wait=None, keep_open: bool = True):
         """Held around every write by Dango and dbt. An engine that takes many writers needs none."""
         return nullcontext()
 
@@ -80,6 +80,15 @@ class Warehouse:
 
     def guard_reads(self, timeout: float, on_wait, before_read) -> None:
         """Make a source's own reads of the warehouse safe beside loads (DuckDB files only)."""
+
+    def reading(self):
+        """A context manager giving a read-only DB-API connection for `dango query` and `shell`, and
+        a phrase naming what it reads."""
+        raise NotImplementedError
+
+    def publish_read_copy(self, timeout: float, on_wait=None):
+        """Refresh the read copy for tools that stay open, after a write (DuckDB files only)."""
+        return None
 
     def problems(self) -> list[str]:
         """What keeps Dango from using the warehouse, for `validate`; connects without writing."""

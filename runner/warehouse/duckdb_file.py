@@ -1,16 +1,22 @@
 """The default engine: one DuckDB file, data/warehouse.duckdb unless `warehouse: path:` says otherwise.
 
 DuckDB lets one process write a file or several read it, never both, so every write (a source's
-state sync and load, dbt, the run history) holds an exclusive file lock beside it, and a source's
-own reads hold it shared (runner/read_guard.py).
+state sync and load, dbt, the run history) holds an exclusive file lock beside it, and Dango's
+reads hold it shared: a source's own (runner/warehouse/read_guard.py) and every command's (`_run`,
+`reading`), which take it without waiting. A writer then opens the file itself, waiting while a
+process outside Dango has it open (runner/warehouse/file_holder.py), and keeps it open for the
+block: dlt's and Dango's connections in the process share that open database (DuckDB caches one
+instance per file and process), so no outside reader slips in between. After a sync or a dbt run,
+the read copy is published for tools that stay open (runner/warehouse/read_copy.py).
 """
 
 import sys
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
 from runner.config.errors import DangoError
-from runner.warehouse import lock
+from runner.warehouse import file_holder, lock, read_copy
 from runner.warehouse.base import Warehouse, WarehouseBusy
 
 DEFAULT_PATH = "data/warehouse.duckdb"
@@ -30,6 +36,13 @@ class DuckDBWarehouse(Warehouse):
     def __init__(self, project, settings: dict):
         super().__init__(project, settings)
         self.path: Path = project.root / settings.get("path", DEFAULT_PATH)
+        self._writing = False  # this process holds the write lock
+        self._held = None  # the connection that keeps the file open meanwhile
+
+    @property
+    def read_copy_path(self) -> Path | None:
+        """Where the read copy goes; None when `read_copy: false` turns it off."""
+        return read_copy.copy_path(self.path) if self.settings.get("read_copy", True) else None
 
     def describe(self) -> str:
         return self.project.relative(self.path)
@@ -50,32 +63,111 @@ class DuckDBWarehouse(Warehouse):
         return {"DANGO_WAREHOUSE_TYPE": self.type, "DANGO_WAREHOUSE_PATH": str(self.path.absolute())}
 
     @contextmanager
-    def write_lock(self, timeout: float, purpose: str, on_wait=None):
+    def write_lock(self, timeout: float, purpose: str, on_wait=None, keep_open: bool = True):
+        """The write lock, then the file itself once no process outside Dango has it open.
+
+        `keep_open`: hold the file open for the block, so this process's connections share it;
+        dbt, another process, needs it closed again before it starts (its profile retries opening)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        deadline = time.monotonic() + timeout
         with lock.hold(self.lock_path, timeout, purpose, on_wait):
-            yield
+            held = self._open_for_writing(timeout, deadline) if self.path.exists() else None
+            if held is not None and not keep_open:
+                held.close()
+                held = None
+            self._writing, self._held = True, held
+            try:
+                yield
+            finally:
+                self._writing, self._held = False, None
+                if held is not None:
+                    held.close()
+
+    def _open_for_writing(self, timeout: float, deadline: float):
+        copy = self.read_copy_path
+        hint = self.project.relative(copy) if copy else "(turned on by `read_copy: true`)"
+        say = lambda message: print(message, flush=True)  # noqa: E731
+        return file_holder.open_when_free(self.path, timeout, deadline, self.describe(), hint, say)
 
     def guard_reads(self, timeout: float, on_wait, before_read) -> None:
         from runner.warehouse import read_guard
 
         read_guard.install(self.path, self.lock_path, timeout, on_wait, before_read)
 
-    def _run(self, statements: list[tuple[str, list]], read_only: bool) -> list[list[tuple]]:
-        """Read-only connections fail while another process writes (WarehouseBusy): DuckDB lets no
-        one open a file a writer holds. An absent file reads as an empty warehouse."""
+    def connect(self, read_only: bool = False):
+        """A DuckDB connection to the file; under the write lock, to the database this process holds."""
         import duckdb
 
+        return duckdb.connect(str(self.path), read_only=read_only and not self._writing)
+
+    def _run(self, statements: list[tuple[str, list]], read_only: bool) -> list[list[tuple]]:
+        """A read outside the write lock takes the shared lock without waiting, and raises WarehouseBusy
+        while something writes the file. An absent file reads as an empty warehouse."""
         if read_only and not self.path.exists():
             return [[] for _ in statements]
+        if self._writing or not read_only:
+            return run_statements(self.connect(), statements)
+        with self.shared_lock():
+            return run_statements(self._open_read_only(), statements)
+
+    @contextmanager
+    def shared_lock(self):
+        """The warehouse lock taken shared, without waiting: WarehouseBusy while a Dango writer holds it."""
         try:
-            conn = duckdb.connect(str(self.path), read_only=read_only)
+            fd = lock.acquire_shared(self.lock_path, 0)
+        except lock.LockTimeout:
+            raise WarehouseBusy(
+                f"{self.describe()} is being written by {lock.describe_holder(self.lock_path)}. Wait for it to "
+                "finish, or read the read copy."
+            ) from None
+        try:
+            yield
+        finally:
+            lock.release_shared(fd)
+
+    def _open_read_only(self):
+        import duckdb
+
+        try:
+            return duckdb.connect(str(self.path), read_only=True)
         except duckdb.IOException as error:
-            if "lock" not in str(error).lower():
+            holder = file_holder.holder_of(error)
+            if holder is None:
                 raise
             raise WarehouseBusy(
-                f"{self.describe()} is open for writing in another process ({error}). Wait for it to finish."
-            ) from error
-        return run_statements(conn, statements)
+                f"{self.describe()} is open for writing in {holder}, outside Dango. Wait for it to close it."
+            ) from None
+
+    @contextmanager
+    def reading(self):
+        """For `dango query` and `shell`: the read copy, which no writer ever waits for; without one
+        (turned off, or no sync since), the warehouse under the shared lock, taken without waiting
+        and held until the connection closes (a writer waits for it meanwhile)."""
+        import duckdb
+
+        copy = self.read_copy_path
+        if copy and copy.exists():
+            refreshed = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(copy.stat().st_mtime))
+            with duckdb.connect(str(copy), read_only=True) as conn:
+                yield conn, f"the read copy {self.project.relative(copy)}, refreshed {refreshed}"
+            return
+        if not self.path.exists():
+            raise DangoError(f"{self.describe()} does not exist yet: run `bin/dango sync` first.")
+        with self.shared_lock(), self._open_read_only() as conn:
+            yield conn, self.describe()
+
+    def publish_read_copy(self, timeout: float, on_wait=None) -> read_copy.Published | None:
+        """Copy the warehouse to the read copy, atomically, under the write lock; None when turned off
+        (a copy left from before is deleted: a tool reading it would show stale data unawares)."""
+        target = self.read_copy_path
+        if target is None:
+            read_copy.copy_path(self.path).unlink(missing_ok=True)
+            return None
+        if not self.path.exists():
+            return None
+        with self.write_lock(timeout, "dango publish the read copy", on_wait):
+            self._held.execute("checkpoint")  # every committed row in the file itself, none in the WAL
+            return read_copy.publish(self.path, target)
 
     def check(self) -> None:
         """Fail early, naming the file, when the warehouse is not DuckDB's.

@@ -105,10 +105,8 @@ def scratch_folder(project: Project):
 
 def export_csv(duckdb_file: DuckDBWarehouse, work: Path, dataset: str, tables: dict) -> dict[str, tuple[Path, list]]:
     """Each table as a CSV file PostgreSQL's COPY reads: table -> (file, columns)."""
-    import duckdb
-
     exports = {}
-    with duckdb.connect(str(duckdb_file.path), read_only=True) as conn:
+    with duckdb_file.connect(read_only=True) as conn:  # under the write lock: the file migrate holds open
         conn.execute("set TimeZone = 'UTC'")  # timestamps written with their offset, +00
         for index, (table, columns) in enumerate(tables.items()):
             path = work / f"{index}.csv"
@@ -181,7 +179,8 @@ def to_motherduck(duckdb_file: DuckDBWarehouse, target) -> int:
         raise DangoError(target.problems()[0] + "; nothing was migrated.")
     database = target.settings["database"]
     try:
-        with duckdb_file.write_lock(60, "dango migrate-warehouse"), target.connect("md:") as conn:
+        lock = duckdb_file.write_lock(60, "dango migrate-warehouse", keep_open=False)  # MotherDuck opens the file
+        with lock, target.connect("md:") as conn:
             if conn.execute("select 1 from duckdb_databases() where database_name = ?", [database]).fetchall():
                 raise DangoError(
                     f"MotherDuck has a database {database} already; nothing was migrated. Name another database "

@@ -7,6 +7,7 @@ sources load side by side with no warehouse lock. dbt runs through dbt-duckdb wi
 """
 
 import os
+from contextlib import contextmanager
 from functools import cached_property
 
 from runner.config import environment
@@ -50,6 +51,12 @@ class MotherDuckWarehouse(Warehouse):
         import duckdb
 
         return duckdb.connect(url or self.url, config={"motherduck_token": self.token or ""})
+
+    @contextmanager
+    def reading(self):
+        """The database itself: MotherDuck takes readers beside writers. `dango query` refuses writes."""
+        with self.connect() as conn:
+            yield conn, self.describe()
 
     def _run(self, statements: list[tuple[str, list]], read_only: bool) -> list[list[tuple]]:
         # MotherDuck takes many writers, so reads need no lock and no read-only connection; Dango's

@@ -93,6 +93,16 @@ class PostgresWarehouse(Warehouse):
         finally:
             conn.close()
 
+    @contextmanager
+    def reading(self):
+        """Every statement in a read-only transaction: PostgreSQL refuses writes itself."""
+        conn = self.connect(read_only=True)
+        conn.autocommit = True
+        try:
+            yield conn, self.describe()
+        finally:
+            conn.close()
+
     def _run(self, statements: list[tuple[str, list]], read_only: bool) -> list[list[tuple]]:
         results = []
         with self.transaction(read_only) as cursor:
