@@ -35,9 +35,16 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def run_dango(*args, cwd: Path, env: dict, timeout: float = 240, check=None) -> subprocess.CompletedProcess:
+def run_dango(*args, cwd: Path, env: dict, timeout: float = 240, check=None, input=None) -> subprocess.CompletedProcess:
     result = subprocess.run(
-        [str(DANGO), *map(str, args)], check=False, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
+        [str(DANGO), *map(str, args)],
+        check=False,
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        input=input,  # typed at a prompt (`dango shell`); none: stdin is empty
     )
     if check is not None:
         assert result.returncode == check, f"exit {result.returncode}\n{result.stdout}\n{result.stderr}"
