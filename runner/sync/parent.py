@@ -170,7 +170,8 @@ def finish(project: Project, target, spec: ChildSpec, result: ChildResult, redac
         try:
             write()
         except Exception as error:
-            print(f"dango: warning: could not record the run in {where}: {redact(str(error))}", file=sys.stderr)
+            why = getattr(error, "short", str(error))  # a holder of the file was named above already
+            print(f"dango: warning: could not record the run in {where}: {redact(why)}", file=sys.stderr)
 
 
 def say(line: str) -> None:

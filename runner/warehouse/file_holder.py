@@ -25,6 +25,10 @@ _given_up: set[int] = set()  # holders this process waited for in vain
 class HeldOutside(GaveUpWaiting):
     """A process outside Dango kept the warehouse file open for the whole timeout."""
 
+    def __init__(self, message: str, short: str):
+        super().__init__(message)
+        self.short = short  # for a warning after the same holder was named in full
+
 
 @dataclass(frozen=True)
 class Holder:
@@ -81,7 +85,8 @@ def open_when_free(path: Path, timeout: float, deadline: float, where: str, read
             raise HeldOutside(
                 f"{where} was still open in {holder}, outside Dango, after {timeout:g}s, so nothing was written. "
                 f"Close it there (tools that stay open should read the read copy {read_copy}), then run again, "
-                "or raise --lock-timeout."
+                "or raise --lock-timeout.",
+                f"{where} stayed open in PID {holder.pid}, outside Dango",
             )
         if holder.pid not in _announced:
             on_wait(waiting_message(where, holder, read_copy))

@@ -37,9 +37,9 @@ def refresh(target, timeout: float) -> None:
     the run's failure: what the run wrote is in the warehouse either way."""
     try:
         published = target.publish_read_copy(timeout)
-    except Exception as error:  # a full disk, a lock held past the timeout
-        first = (str(error).strip().splitlines() or [""])[0]
-        print(f"dango: warning: the read copy was not refreshed: {type(error).__name__}: {first}", file=sys.stderr)
+    except Exception as error:  # a full disk, a lock or the file held past the timeout
+        why = getattr(error, "short", None) or f"{type(error).__name__}: {(str(error).strip().splitlines() or [''])[0]}"
+        print(f"dango: warning: the read copy was not refreshed: {why}", file=sys.stderr)
         return
     if published:
         where = target.project.relative(published.path)

@@ -105,8 +105,15 @@ def test_demo_staging_models_seeds_and_mart_build_on_postgres(demo, pg):
     assert "40 rows" in products and "stg_demo_shop__products" in products and "category_sales_vs_budget" in products
     catalogued = '"model.dango.category_sales_vs_budget": {"metadata": {"type": "BASE TABLE", "schema": "main"'
     assert catalogued in (site / "dbt.html").read_text()  # dbt's catalog, read from PostgreSQL
-    assert PASSWORD not in outputs(synced, built, listed, docs)
     assert not [page for page in site.rglob("*.html") if PASSWORD in page.read_text()]
+    # query and shell read PostgreSQL itself, in read-only sessions.
+    counted = demo.dango("query", "select count(*) as n from main.category_sales_vs_budget", "--json", check=0)
+    assert counted.stdout == f'[{{"n": {mart[0]}}}]\n'
+    typed = "select count(*) as n from raw_demo_shop.users;\ninsert into raw_demo_shop.users (id) values (99);\n"
+    shell = demo.dango("shell", input=typed, check=0)
+    assert "\n12\n(1 row)" in shell.stdout and "INSERT statements are refused" in shell.stdout
+    assert pg.query(database, "select count(*) from raw_demo_shop.users") == [(12,)]
+    assert PASSWORD not in outputs(synced, built, listed, docs, counted, shell)
 
 
 def test_loads_of_different_sources_run_at_the_same_time(project, pg):
