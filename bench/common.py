@@ -46,8 +46,9 @@ def tree_rss(pid: int) -> int:
     return total
 
 
-def run(argv, cwd: Path, env: dict | None = None) -> tuple[float, int]:
-    """Wall seconds and peak memory (whole process tree) of one command; fails loudly on error."""
+def run(argv, cwd: Path, env: dict | None = None, outputs: list | None = None) -> tuple[float, int]:
+    """Wall seconds and peak memory (whole process tree) of one command; fails loudly on error. Its
+    standard output is appended to `outputs`, when given."""
     started = time.perf_counter()
     process = subprocess.Popen(
         [str(a) for a in argv], cwd=cwd, env={**os.environ, **QUIET, **(env or {})}, stdout=subprocess.PIPE, text=True
@@ -67,6 +68,8 @@ def run(argv, cwd: Path, env: dict | None = None) -> tuple[float, int]:
     sampler.join()
     if process.returncode != 0:
         sys.exit(f"{' '.join(map(str, argv))} failed ({process.returncode}):\n{output}")
+    if outputs is not None:
+        outputs.append(output)
     return seconds, peak
 
 
