@@ -84,10 +84,12 @@ class DuckDBWarehouse(Warehouse):
                     held.close()
 
     def _open_for_writing(self, timeout: float, deadline: float):
-        copy = self.read_copy_path
-        hint = self.project.relative(copy) if copy else "(turned on by `read_copy: true`)"
         say = lambda message: print(message, flush=True)  # noqa: E731
-        return file_holder.open_when_free(self.path, timeout, deadline, self.describe(), hint, say)
+        return file_holder.open_when_free(self.path, timeout, deadline, self.describe(), self._read_copy_hint(), say)
+
+    def _read_copy_hint(self) -> str:
+        copy = self.read_copy_path
+        return self.project.relative(copy) if copy else "(turned on by `read_copy: true` in sources.yml)"
 
     def guard_reads(self, timeout: float, on_wait, before_read) -> None:
         from runner.warehouse import read_guard
@@ -188,6 +190,12 @@ class DuckDBWarehouse(Warehouse):
             )
 
     def explain(self, error: BaseException) -> str | None:
+        holder = file_holder.holder_of(error)  # in DuckDB's error, or in dlt's text around it
+        if holder:
+            return (
+                f"{self.describe()} was open in {holder}, outside Dango, so nothing was written. Point tools that "
+                f"stay open at the read copy {self._read_copy_hint()}; the next sync loads what is pending."
+            )
         duckdb = sys.modules.get("duckdb")
         if duckdb and isinstance(error, duckdb.Error) and str(self.path) in str(error):
             return (

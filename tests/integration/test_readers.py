@@ -135,6 +135,7 @@ def test_outside_readers_and_dangos_own_never_break_syncs_or_dbt(demo):
         built = demo.dango("run", check=0)
         assert "summary: ok" in built.stdout
     finally:
+        (demo.root / "open-gate").touch()  # a failed assertion must not leave the sync waiting
         stop.set()
         lister.join()
         (demo.root / "stop").touch()
