@@ -8,6 +8,7 @@ a statement, never for the prompt). Each statement opens its connection anew, so
 reads the newest copy. Writes are refused with the same message as `dango query`.
 """
 
+import re
 import shutil
 import subprocess
 import sys
@@ -24,8 +25,8 @@ QUIT = {".quit", ".exit", "\\q", "quit", "exit"}
 
 def shell(target, limit: int) -> int:
     copy = getattr(target, "read_copy_path", None)
-    cli = shutil.which("duckdb")
-    if cli and copy and copy.exists():
+    cli = duckdb_cli() if copy and copy.exists() else None
+    if cli:
         print(f"dango shell: DuckDB's CLI on the read copy {target.project.relative(copy)}, read-only", flush=True)
         return subprocess.call([cli, "-readonly", str(copy)])
     with target.reading() as (_, source):  # fails now, not at the first statement, when there is nothing to read
@@ -35,6 +36,35 @@ def shell(target, limit: int) -> int:
     print(f"dango shell: {source}, read-only. End a statement with `;`; `.tables` lists the tables, `.quit` leaves.")
     prompt(target, limit)
     return 0
+
+
+def duckdb_cli() -> str | None:
+    """DuckDB's CLI on the PATH, if it reads what Dango's DuckDB writes: an older one cannot read a newer
+    file format (the CLI 1.5 refuses DuckDB 2.0's files)."""
+    import duckdb
+
+    cli = shutil.which("duckdb")
+    if not cli:
+        return None
+    try:
+        version = subprocess.run([cli, "--version"], check=False, capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if not reads_files_of(version, duckdb.__version__):
+        print(
+            f"dango shell: {cli} is DuckDB {version.split()[0] if version else '?'}, older than this project's "
+            f"{duckdb.__version__}, and cannot read its files: using Dango's own prompt",
+            flush=True,
+        )
+        return None
+    return cli
+
+
+def reads_files_of(cli_version: str, package_version: str) -> bool:
+    """Whether a CLI that prints `cli_version` (`v2.0.1 abc123`) is at least the package's major.minor."""
+    found = re.match(r"v?(\d+)\.(\d+)", cli_version.strip())
+    wanted = re.match(r"(\d+)\.(\d+)", package_version)
+    return bool(found and wanted) and tuple(map(int, found.groups())) >= tuple(map(int, wanted.groups()))
 
 
 def prompt(target, limit: int) -> None:

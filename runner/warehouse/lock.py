@@ -21,6 +21,8 @@ class LockTimeout(GaveUpWaiting):
 
 
 def describe_holder(lock_path: Path) -> str:
+    if _held_shared_only(lock_path):  # readers leave no holder file: it names the last writer
+        return "Dango's readers (source list, query, or a source reading the warehouse)"
     try:
         holder = json.loads(_holder_file(lock_path).read_text())
         since = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(holder["since"]))
@@ -95,6 +97,21 @@ def timed_out(lock_path: Path, timeout: float) -> LockTimeout:
         f"the lock {lock_path.name} was still held by {describe_holder(lock_path)} after {timeout:g}s. "
         "Wait for that run to finish, or raise --lock-timeout."
     )
+
+
+def _held_shared_only(lock_path: Path) -> bool:
+    """Whether the lock could be taken shared right now: then no writer holds it, only readers (if any)."""
+    try:
+        fd = os.open(lock_path, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(fd)
 
 
 def _holder_file(lock_path: Path) -> Path:

@@ -10,7 +10,7 @@ import duckdb
 import pytest
 
 from runner.config.errors import FAILED_EXIT_CODE
-from runner.report import query
+from runner.report import query, shell
 from runner.warehouse import file_holder, read_copy
 
 CONFLICT = (
@@ -77,3 +77,8 @@ def test_query_prints_the_limit_and_the_total():
     out = io.StringIO()
     query.print_result(query.Result(["n", "s"], [(1, "a,b"), (2, None)], 2), "csv", out=out)
     assert out.getvalue() == 'n,s\n1,"a,b"\n2,\n'
+
+
+def test_the_duckdb_cli_is_used_only_when_it_reads_this_duckdbs_files():
+    assert shell.reads_files_of("v2.0.0 8a5851971f\n", "2.0.0") and shell.reads_files_of("v2.1.3 x", "2.0.0")
+    assert not shell.reads_files_of("v1.5.6 0d84ccf478\n", "2.0.0") and not shell.reads_files_of("", "2.0.0")
