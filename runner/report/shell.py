@@ -64,7 +64,9 @@ def reads_files_of(cli_version: str, package_version: str) -> bool:
     """Whether a CLI that prints `cli_version` (`v2.0.1 abc123`) is at least the package's major.minor."""
     found = re.match(r"v?(\d+)\.(\d+)", cli_version.strip())
     wanted = re.match(r"(\d+)\.(\d+)", package_version)
-    return bool(found and wanted) and tuple(map(int, found.groups())) >= tuple(map(int, wanted.groups()))
+    if not (found and wanted):
+        return False
+    return tuple(map(int, found.groups())) >= tuple(map(int, wanted.groups()))
 
 
 def prompt(target, limit: int) -> None:

@@ -36,8 +36,7 @@ class DuckDBWarehouse(Warehouse):
     def __init__(self, project, settings: dict):
         super().__init__(project, settings)
         self.path: Path = project.root / settings.get("path", DEFAULT_PATH)
-        self._writing = False  # this process holds the write lock
-        self._held = None  # the connection that keeps the file open meanwhile
+        self._writing = False  # this process holds the write lock (and, mostly, the file open)
 
     @property
     def read_copy_path(self) -> Path | None:
@@ -75,11 +74,11 @@ class DuckDBWarehouse(Warehouse):
             if held is not None and not keep_open:
                 held.close()
                 held = None
-            self._writing, self._held = True, held
+            self._writing = True
             try:
                 yield
             finally:
-                self._writing, self._held = False, None
+                self._writing = False
                 if held is not None:
                     held.close()
 
@@ -168,7 +167,8 @@ class DuckDBWarehouse(Warehouse):
         if not self.path.exists():
             return None
         with self.write_lock(timeout, "dango publish the read copy", on_wait):
-            self._held.execute("checkpoint")  # every committed row in the file itself, none in the WAL
+            with self.connect() as conn:  # the database this process holds open
+                conn.execute("checkpoint")  # every committed row in the file itself, none in the WAL
             return read_copy.publish(self.path, target)
 
     def check(self) -> None:
