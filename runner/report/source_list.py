@@ -2,8 +2,9 @@
 
 Read-only and never waits: the last load comes from the warehouse's own records (`_dlt_loads` of
 each `raw_<name>`, opened read-only), the rows it brought and the last sync's outcome from the run
-history (data/runs.jsonl). While another process writes the warehouse, DuckDB refuses even readers;
-the last load then comes from the run history too, and the listing says so.
+history (data/runs.jsonl). The warehouse is read under its lock taken shared without waiting, so a
+sync never finds the file held by a listing; while a sync or dbt writes it (or a process outside
+Dango has it open for writing), the last load comes from the run history too, and the listing says so.
 """
 
 import time
