@@ -185,8 +185,14 @@ def query_options(parser: argparse.ArgumentParser) -> None:
 
 def add_limit(parser: argparse.ArgumentParser, default: int) -> None:
     parser.add_argument(
-        "--limit", type=int, default=default, metavar="N", help=f"rows shown, 0 for all (default: {default})"
+        "--limit", type=row_count, default=default, metavar="N", help=f"rows shown, 0 for all (default: {default})"
     )
+
+
+def row_count(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of rows (0 for all)")
+    return int(text)
 
 
 @command("query", query_options)
