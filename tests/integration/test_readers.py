@@ -113,10 +113,12 @@ def test_outside_readers_and_dangos_own_never_break_syncs_or_dbt(demo):
         while not stop.is_set():
             listings.append(demo.dango("source", "list"))
 
-    lister = threading.Thread(target=list_sources)
+    lister = threading.Thread(target=list_sources)  # `source list` in a loop during the first sync
     lister.start()
     try:
         first = demo.sync(check=0)
+        stop.set()
+        lister.join()
         assert "summary: 2 ok, 0 failed" in first.stdout and "read copy: data/read/warehouse.duckdb" in first.stdout
 
         # A second sync, held in mid-run: query and shell read the read copy meanwhile.
