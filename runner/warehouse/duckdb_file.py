@@ -10,6 +10,7 @@ instance per file and process), so no outside reader slips in between. After a s
 the read copy is published for tools that stay open (runner/warehouse/read_copy.py).
 """
 
+import os
 import sys
 import time
 from contextlib import contextmanager
@@ -70,10 +71,7 @@ class DuckDBWarehouse(Warehouse):
         self.path.parent.mkdir(parents=True, exist_ok=True)
         deadline = time.monotonic() + timeout
         with lock.hold(self.lock_path, timeout, purpose, on_wait):
-            held = self._open_for_writing(timeout, deadline) if self.path.exists() else None
-            if held is not None and not keep_open:
-                held.close()
-                held = None
+            held = self._open_file(timeout, deadline, keep_open)
             self._writing = True
             try:
                 yield
@@ -81,6 +79,22 @@ class DuckDBWarehouse(Warehouse):
                 self._writing = False
                 if held is not None:
                     held.close()
+
+    def _open_file(self, timeout: float, deadline: float, keep_open: bool):
+        """The connection that holds the file open, once no process outside Dango has it open; without
+        `keep_open`, None once it is free (asked of the OS first: importing DuckDB costs a tenth of a second)."""
+        if not self.path.exists():
+            return None
+        if not keep_open:
+            free = file_holder.posix_lock(self.path, exclusive=True)
+            if free is not None:
+                os.close(free)
+                return None
+        held = self._open_for_writing(timeout, deadline)  # waits, and names who holds the file
+        if keep_open:
+            return held
+        held.close()
+        return None
 
     def _open_for_writing(self, timeout: float, deadline: float):
         say = lambda message: print(message, flush=True)  # noqa: E731
@@ -166,10 +180,21 @@ class DuckDBWarehouse(Warehouse):
             return None
         if not self.path.exists():
             return None
-        with self.write_lock(timeout, "dango publish the read copy", on_wait):
-            with self.connect() as conn:  # the database this process holds open
-                conn.execute("checkpoint")  # every committed row in the file itself, none in the WAL
-            return read_copy.publish(self.path, target)
+        deadline = time.monotonic() + timeout
+        with lock.hold(self.lock_path, timeout, "dango publish the read copy", on_wait):  # no Dango writer
+            wal = self.path.with_name(self.path.name + ".wal")
+            unwritten = None if wal.exists() else file_holder.posix_lock(self.path, exclusive=False)
+            if unwritten is not None:  # the usual case: no write-ahead log, and no writer until it is closed
+                try:
+                    return read_copy.publish(self.path, target)
+                finally:
+                    os.close(unwritten)
+            held = self._open_for_writing(timeout, deadline)  # a writer outside Dango: wait for it
+            try:
+                held.execute("checkpoint")  # every committed row in the file itself, none in the WAL
+                return read_copy.publish(self.path, target)
+            finally:
+                held.close()
 
     def check(self) -> None:
         """Fail early, naming the file, when the warehouse is not DuckDB's.
