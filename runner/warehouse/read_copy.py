@@ -2,9 +2,10 @@
 
 A notebook, the DuckDB CLI or a BI tool that keeps the warehouse itself open stops every sync from
 writing it (DuckDB's one-writer-or-many-readers rule). After each sync and each dbt run that built
-something, Dango copies the warehouse here while it holds the write lock, right after a checkpoint
-(so the file holds every committed row and no write is under way), into a new file that is then
-renamed over the old one. A reader that has the old copy open keeps reading its own, unchanged
+something, Dango copies the warehouse here while no one writes it (it holds the write lock, and a
+POSIX read lock on the file keeps writers outside Dango off; `DuckDBWarehouse.publish_read_copy`)
+and while the file holds every committed row (a checkpoint first, if a write-ahead log is left),
+into a new file that is then renamed over the old one. A reader that has the old copy open keeps reading its own, unchanged
 file (the rename leaves its inode alone); the next open sees the new data. No Dango writer ever
 opens the copy, so nothing a reader does with it can delay or break a sync.
 
