@@ -191,3 +191,9 @@ def test_a_sync_waits_for_an_outside_connection_and_gives_up_naming_it(project):
     assert project.count("raw_counted.items") == 5
     project.sync()
     assert project.count("raw_counted.items") == 7
+
+    # Turned off: the copy left from before goes (no tool reads stale data), query reads the warehouse.
+    project.sources_yml.write_text("warehouse: {type: duckdb, read_copy: false}\n" + project.sources_yml.read_text())
+    assert "read copy" not in project.sync().stdout and not copy.exists()
+    read = project.dango("query", "select count(*) as n from raw_counted.items", check=0)
+    assert read.stdout.endswith("n\n7\n(1 row; read from data/warehouse.duckdb)\n")
