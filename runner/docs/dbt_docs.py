@@ -49,7 +49,8 @@ def guard(project: Project, target: Warehouse, timeout: float):
     read_only = profile.is_file() and ACCESS_MODE_ENV in profile.read_text(errors="replace")
     if read_only or getattr(target, "lock_path", None) is None:
         return reading(target, timeout, announce_wait)
-    return target.write_lock(timeout, "dango docs (dbt docs generate)", announce_wait)
+    # keep_open=False: dbt, another process, opens the file itself once Dango has seen it free.
+    return target.write_lock(timeout, "dango docs (dbt docs generate)", announce_wait, keep_open=False)
 
 
 def announce_wait(holder: str) -> None:

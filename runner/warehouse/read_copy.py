@@ -5,9 +5,10 @@ writing it (DuckDB's one-writer-or-many-readers rule). After each sync and each 
 something, Dango copies the warehouse here while no one writes it (it holds the write lock, and a
 POSIX read lock on the file keeps writers outside Dango off; `DuckDBWarehouse.publish_read_copy`)
 and while the file holds every committed row (a checkpoint first, if a write-ahead log is left),
-into a new file that is then renamed over the old one. A reader that has the old copy open keeps reading its own, unchanged
-file (the rename leaves its inode alone); the next open sees the new data. No Dango writer ever
-opens the copy, so nothing a reader does with it can delay or break a sync.
+into a new file that is then renamed over the old one. A reader that has the old copy open keeps
+reading its own, unchanged file (the rename leaves its inode alone); the next open sees the new
+data. No Dango writer ever opens the copy, so nothing a reader does with it can delay or break a
+sync.
 
 The copy is a reflink (the FICLONE ioctl: a copy-on-write clone, near-instant and sharing disk
 blocks until the warehouse changes them) on filesystems that offer one (btrfs, XFS, bcachefs, ZFS
