@@ -137,3 +137,11 @@ def api():
     server = FakeApi().start()
     yield server
     server.stop()
+
+
+def pytest_collection_modifyitems(items):
+    """A test's folder is its suite: `make test-unit` (-m unit) never misses a unit test left unmarked."""
+    for item in items:
+        suite = item.path.parent.name
+        if suite in ("unit", "integration"):
+            item.add_marker(suite)
