@@ -35,7 +35,12 @@ INTERRUPTED = "stopped by SIGINT"
 
 
 def main() -> int:
-    spec_path = Path(sys.argv[1])
+    return run_main(Path(sys.argv[1]))
+
+
+def run_main(spec_path: Path) -> int:
+    """Run the source of the spec at `spec_path`; also the entry of a child forked warm
+    (runner/sync/warm.py)."""
     spec: ChildSpec = pickle.loads(spec_path.read_bytes())
     spec_path.unlink()
     started = time.time()

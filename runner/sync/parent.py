@@ -25,7 +25,7 @@ from runner.config import environment
 from runner.config.errors import DangoError, Stopped
 from runner.config.project import Project
 from runner.config.sources_yml import Source
-from runner.sync import history, logs, process
+from runner.sync import history, logs, process, warm
 from runner.sync.handoff import ChildResult, ChildSpec, Status, record_of
 from runner.sync.process import stop_on_signals
 from runner.warehouse import read_copy
@@ -58,7 +58,7 @@ def sync(project: Project, sources: list[Source], lock_timeout: float, timeout: 
     say(f"sync: {len(sources)} source{'s' if len(sources) != 1 else ''} into {target.describe()} ({jobs} at a time)")
     env = environment.child_environment(project)
     started = time.time()
-    run = Run(project, target)
+    run = Run(project, target, env, warm_start=warm.enabled(env) and len(sources) > 1)
     pool = ThreadPoolExecutor(max_workers=max(1, jobs))
     futures = []
     try:
@@ -75,21 +75,27 @@ def sync(project: Project, sources: list[Source], lock_timeout: float, timeout: 
         done = {result.name for result in results}
         not_started = [source.name for source in sources if source.name not in done]
         say(f"sync stopped by {stop.signal_name}; not started: {', '.join(not_started) or 'none'}")
-        shutil.rmtree(run.folder, ignore_errors=True)
+        run.close()
         print_summary(results, time.time() - started)
         return stop.exit_code
     pool.shutdown()
-    shutil.rmtree(run.folder, ignore_errors=True)
+    run.close()
     read_copy.refresh(target, lock_timeout)
     print_summary(results, time.time() - started)
     return EXIT_OK if all(result.status == Status.OK for result in results) else EXIT_FAILED
 
 
 class Run:
-    """The children of one sync, so that a signal stops them all, and no new one starts after it."""
+    """The children of one sync, so that a signal stops them all, and no new one starts after it.
 
-    def __init__(self, project: Project, target: warehouse.Warehouse):
+    With warm start (runner/sync/warm.py), the first source's process starts cold at once, and the
+    warm process is started beside it to fork the others: a one-source sync never needs it."""
+
+    def __init__(self, project: Project, target: warehouse.Warehouse, env: dict, warm_start: bool):
         self.target = target
+        self.root, self.env = project.root, env
+        self._warm = warm_start
+        self._launcher: warm.Launcher | None = None
         self.folder = project.data / "tmp" / f"run-{uuid.uuid4().hex}"  # specs, results and markers
         self.folder.mkdir(parents=True)
         self._lock = threading.Lock()
@@ -101,9 +107,17 @@ class Run:
         with self._lock:
             if self.stopped_by:
                 return None
-            child = child_factory()
+            child = child_factory(self._launcher)
             self._children.add(child)
+            if self._warm and self._launcher is None:
+                self._launcher = warm.Launcher(self.root, self.env)
             return child
+
+    def close(self) -> None:
+        """End the warm process, if any, and delete the run's scratch folder."""
+        if self._launcher:
+            self._launcher.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
 
     def done(self, child) -> None:
         with self._lock:
@@ -139,7 +153,7 @@ def run_source(project, source: Source, env: dict, lock_timeout: float, timeout:
             log=project.relative(Path(log.name)),
             warehouse=run.target.settings,
         )
-        child = run.start(lambda: Child(spec, project, env, timeout))
+        child = run.start(lambda launcher: Child(spec, project, env, timeout, launcher))
         if child is None:
             return None
         say(f"[{source.name}] started")
@@ -196,13 +210,13 @@ def emit(line: str, log) -> None:
 class Child:
     """One source's child process, stopped at its deadline."""
 
-    def __init__(self, spec: ChildSpec, project: Project, env: dict, timeout: float):
+    def __init__(self, spec: ChildSpec, project: Project, env: dict, timeout: float, launcher: "warm.Launcher | None"):
         self.timed_out = False
         self.stopped_by = ""
         self.timeout = timeout
         self.spec_path = spec.result_path.with_suffix(".spec")
         self.spec_path.write_bytes(pickle.dumps(spec))
-        self.process = subprocess.Popen(
+        self.process = (launcher and launcher.start(self.spec_path)) or subprocess.Popen(
             [*environment.runner_command("runner.sync.child"), str(self.spec_path)],
             cwd=project.root,
             env=env,
@@ -236,7 +250,7 @@ class Child:
 
     @property
     def returncode(self) -> int:
-        return self.process.returncode
+        return self.process.wait()  # already ended: relay waited for it
 
 
 def read_result(path: Path, name: str, child: Child, seconds: float) -> ChildResult:

@@ -5,9 +5,13 @@ nothing writes the warehouse once Dango has said a run ended. Stopping at any po
 data: DuckDB rolls back an open transaction and dlt resumes from its files.
 """
 
+import ctypes
+import os
 import signal
 import subprocess
+import sys
 from contextlib import contextmanager
+from typing import Protocol
 
 from runner.config.errors import Stopped
 
@@ -15,7 +19,16 @@ from runner.config.errors import Stopped
 STOP_GRACE_SECONDS = 10
 
 
-def stop(process: subprocess.Popen, grace: float = STOP_GRACE_SECONDS) -> None:
+class Process(Protocol):
+    """What stopping needs of a process: a Popen, or a source's process forked warm."""
+
+    def poll(self) -> int | None: ...
+    def terminate(self) -> None: ...
+    def kill(self) -> None: ...
+    def wait(self, timeout: float | None = None) -> int: ...
+
+
+def stop(process: Process, grace: float = STOP_GRACE_SECONDS) -> None:
     if process.poll() is not None:
         return
     process.terminate()
@@ -24,6 +37,19 @@ def stop(process: subprocess.Popen, grace: float = STOP_GRACE_SECONDS) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def die_with_parent(parent: int) -> None:
+    """Have the kernel SIGKILL this process when its parent `parent` (the thread of it that started
+    this process) ends; end now if it already has."""
+    if sys.platform != "linux":
+        return
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # it died before the call: nothing would signal us
+        os._exit(1)
 
 
 @contextmanager
