@@ -76,7 +76,7 @@ def source_lock(spec: ChildSpec, project: Project, target):
 
 def run(spec: ChildSpec, project: Project, target) -> ChildResult:
     sys.path.insert(0, str(project.custom_sources))
-    from runner.sync import dlt_settings, recovery
+    from runner.sync import dlt_settings, recovery, refresh
     from runner.warehouse import read_guard
 
     dlt_settings.register(target.dlt_defaults())
@@ -93,19 +93,30 @@ def run(spec: ChildSpec, project: Project, target) -> ChildResult:
         pipeline.sync_destination()  # the state in the warehouse wins when newer, or data/pipelines is gone
     if pipeline.has_pending_data:
         load_pending(pipeline, locked)
-    extract_with_retries(pipeline, function, spec, dlt_settings.loader_file_format())
-    normalized = pipeline.normalize()
+    # A full refresh loads beside the source and swaps in one transaction (runner/sync/refresh.py);
+    # one of a source that never loaded is a plain sync.
+    side = refresh.prepare_side(source, project, target, locked) if full_refresh(spec, pipeline) else None
+    loader = side or pipeline
+    extract_with_retries(loader, function, spec, dlt_settings.loader_file_format(), pipeline.state)
+    normalized = loader.normalize()
     read_guard.uninstall()
     with locked():
-        loaded = pipeline.load()
+        loaded = loader.load()
+        if side:
+            refresh.swap_in(pipeline, side, list(spec.options.resources))
         rows = {table: n for table, n in sorted(normalized.row_counts.items()) if not table.startswith("_dlt")}
         load_ids = list(loaded.loads_ids)
-        record = RunRecord(source.name, Status.OK, spec.started, time.time(), rows, load_ids, "", spec.log)
+        action = spec.options.describe()
+        record = RunRecord(source.name, Status.OK, spec.started, time.time(), rows, load_ids, "", spec.log, action)
         # While the lock is held anyway: record the run and refresh the staging models, so neither
         # costs the parent an import of DuckDB or another turn at the lock.
         target.insert_run(record.as_dict())
         staging_report = generate_staging(project, target, source) if staging_stale(project, source, loaded) else []
     return ChildResult(source.name, Status.OK, rows=rows, load_ids=load_ids, record=record, staging=staging_report)
+
+
+def full_refresh(spec: ChildSpec, pipeline) -> bool:
+    return spec.options.full_refresh and pipeline.default_schema_name is not None
 
 
 def staging_stale(project: Project, source, loaded) -> bool:
@@ -161,12 +172,13 @@ def load_pending(pipeline, locked) -> None:
         pipeline.sync_destination()
 
 
-def extract_with_retries(pipeline, function, spec: ChildSpec, file_format: str | None) -> None:
-    """Extract, building the source anew for each attempt after a transient error."""
+def extract_with_retries(pipeline, function, spec: ChildSpec, file_format: str | None, state: dict) -> None:
+    """Extract, building the source anew for each attempt after a transient error; `state` is the
+    source's saved state, where a backfill finds the cursors it ends at."""
     retries = spec.source.retries
     for attempt in range(retries + 1):
         try:
-            pipeline.extract(call_source(function, spec), loader_file_format=file_format)
+            pipeline.extract(call_source(function, spec, state), loader_file_format=file_format)
             return
         except Exception as error:
             if attempt == retries or not is_transient(error):
@@ -187,11 +199,17 @@ def make_pipeline(source, project: Project, target):
     )
 
 
-def call_source(function, spec: ChildSpec):
-    """Call the source function with function_kwargs; a wrong argument is the user's to fix."""
+def call_source(function, spec: ChildSpec, state: dict):
+    """Call the source function with function_kwargs (a wrong argument is the user's to fix), then
+    apply --resource and --since/--until."""
+    from runner.sync import cursors, options
+
     source = spec.source
     check_kwargs(function, source.function, source.kwargs)
-    return function(**source.kwargs)
+    made = function(**source.kwargs)
+    if spec.options.plain:
+        return made
+    return options.prepare(made, spec.options, source.name, lambda r, c: cursors.saved_last_value(state, r, c))
 
 
 def announce_wait(holder: str) -> None:

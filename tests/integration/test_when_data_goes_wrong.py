@@ -1,0 +1,180 @@
+"""Full refresh, state show/reset/set, backfills and dropping a resource, on DuckDB and PostgreSQL.
+
+One source with a date cursor (orders, merge), an id cursor (transactions, append) and no cursor
+(customers, replace), against the local API, whose recorded requests show which window each sync
+asked for. One test per engine walks through a user's bad week, checking rows, cursors and requests.
+"""
+
+import json
+import os
+import signal
+import subprocess
+import uuid
+
+import duckdb
+import pytest
+
+from tests.conftest import DANGO
+from tests.postgres_server import PASSWORD, PostgresServer, binaries
+
+pytestmark = pytest.mark.integration
+
+SHOP = """
+import os
+import time
+import dlt
+from dlt.sources.helpers import requests
+
+URL = "{url}"
+
+
+@dlt.source
+def shop():
+    @dlt.resource(write_disposition="merge", primary_key="order_id")
+    def orders(updated=dlt.sources.incremental("updated_at", initial_value="2024-01-01")):
+        yield requests.get(URL + "/orders", params={{"updated_since": updated.last_value}}).json()
+
+    @dlt.resource(write_disposition="append")
+    def transactions(last_id=dlt.sources.incremental("id", initial_value=0)):
+        cursor = last_id.last_value
+        while True:
+            gate = os.environ.get("GATE")  # a file the test creates to let the extraction go on
+            if gate:
+                print("waiting at the gate", flush=True)
+                while not os.path.exists(gate):
+                    time.sleep(0.02)
+            page = requests.get(URL + "/transactions", params={{"after_id": cursor, "limit": 100}}).json()
+            if not page:
+                break
+            yield page
+            cursor = page[-1]["id"]
+
+    @dlt.resource(write_disposition="replace")
+    def customers():
+        yield requests.get(URL + "/customers").json()
+
+    return orders, transactions, customers
+"""
+
+
+class Engine:
+    """Count and change rows in the warehouse of a project, whichever engine holds it."""
+
+    def __init__(self, project, pg: PostgresServer | None):
+        self.project, self.pg = project, pg
+        self.database = None
+        if pg:
+            self.database = pg.create_database(f"t_{uuid.uuid4().hex[:10]}")
+            import yaml
+
+            document = yaml.safe_load(project.sources_yml.read_text())
+            document = {"version": document["version"], "warehouse": pg.settings(self.database), "sources": []}
+            project.sources_yml.write_text(yaml.safe_dump(document, sort_keys=False))
+            project.write(".env", f"DESTINATION__POSTGRES__CREDENTIALS__PASSWORD={PASSWORD}\n")
+
+    def query(self, sql: str) -> list[tuple]:
+        if self.pg:
+            return self.pg.query(self.database, sql)
+        return self.project.query(sql)
+
+    def execute(self, sql: str) -> None:
+        if self.pg:
+            conn = self.pg.connect(self.database)
+            try:
+                conn.cursor().execute(sql)
+            finally:
+                conn.close()
+            return
+        with duckdb.connect(str(self.project.warehouse)) as conn:
+            conn.execute(sql)
+
+    def count(self, table: str) -> int:
+        return self.query(f"select count(*) from {table}")[0][0]
+
+    def tables(self, dataset: str) -> set[str]:
+        sql = f"select table_name from information_schema.tables where table_schema = '{dataset}'"
+        return {name for (name,) in self.query(sql)}
+
+
+@pytest.fixture(params=["duckdb", "postgres"])
+def engine(request, project):
+    if request.param == "duckdb":
+        return Engine(project, None)
+    if binaries() is None and os.environ.get("CI"):
+        raise RuntimeError("CI must run the PostgreSQL tests, and this machine has no PostgreSQL server; see .ci/run")
+    if binaries() is None:
+        pytest.skip("needs PostgreSQL's server (Debian: apt-get install postgresql)")
+    server = PostgresServer().start()
+    request.addfinalizer(server.stop)
+    return Engine(project, server)
+
+
+def cursors(project) -> dict:
+    shown = json.loads(project.dango("state", "show", "shop", "--json", check=0).stdout)
+    return {row["resource"]: row["last_value"] for row in shown["cursors"]}
+
+
+def asked(api, path: str, key: str) -> list:
+    return [query[key] for query in api.seen(path)]
+
+
+def test_full_refresh_is_atomic_and_leaves_other_resources_alone(project, engine, api):
+    project.add_source("shop", SHOP.format(url=api.url))
+    project.sync("shop")
+    assert (engine.count("raw_shop.orders"), engine.count("raw_shop.transactions")) == (5, 250)
+    before = cursors(project)
+    assert before == {"orders": "2024-02-05", "transactions": 250}
+
+    # The API now sends corrected data; a full refresh that fails half way changes nothing.
+    api.orders[0]["amount"] = 999
+    api.fail_paths["/transactions"] = 400
+    failed = project.sync("shop", "--full-refresh", check=1)
+    assert "[shop] FAILED" in failed.stdout and "400" in failed.stdout
+    del api.fail_paths["/transactions"]
+    assert engine.query("select amount from raw_shop.orders where order_id = 1") == [(10,)]
+    assert engine.count("raw_shop.transactions") == 250 and cursors(project) == before
+
+    # Killed with SIGKILL while the refresh extracts: readers see the old rows meanwhile, and after.
+    gate = project.root / "gate"
+    refresh = subprocess.Popen(
+        [DANGO, "sync", "shop", "--full-refresh"],
+        cwd=project.root,
+        env={**project.env, "GATE": str(gate)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    for line in refresh.stdout:
+        if "waiting at the gate" in line:
+            break
+    assert engine.query("select amount from raw_shop.orders where order_id = 1") == [(10,)]
+    os.killpg(refresh.pid, signal.SIGKILL)
+    refresh.wait()
+    assert engine.count("raw_shop.transactions") == 250 and cursors(project) == before
+
+    # The next plain sync carries on from the old cursors, as if nothing happened.
+    api.transactions.append({"id": 251, "amount": 251})
+    project.sync("shop")
+    assert asked(api, "/transactions", "after_id")[-2:] == ["250", "251"]
+    assert engine.count("raw_shop.transactions") == 251
+
+    # --resource: orders rebuilt with the corrected row; transactions' rows and cursor untouched.
+    loads_before = engine.query("select distinct _dlt_load_id from raw_shop.transactions order by 1")
+    project.sync("shop", "--full-refresh", "--resource", "orders")
+    assert asked(api, "/orders", "updated_since")[-1] == "2024-01-01"
+    assert engine.query("select amount from raw_shop.orders where order_id = 1") == [(999,)]
+    assert engine.count("raw_shop.orders") == 5
+    assert engine.query("select distinct _dlt_load_id from raw_shop.transactions order by 1") == loads_before
+    assert cursors(project) == {"orders": "2024-02-05", "transactions": 251}
+
+    # The whole source: row counts equal the API's, cursors rebuilt, the next sync asks from them.
+    project.sync("shop", "--full-refresh")
+    assert (engine.count("raw_shop.orders"), engine.count("raw_shop.transactions")) == (5, 251)
+    assert cursors(project) == {"orders": "2024-02-05", "transactions": 251}
+    project.sync("shop")
+    assert asked(api, "/transactions", "after_id")[-1] == "251"
+    assert engine.count("raw_shop.transactions") == 251
+    assert not {"dango_refresh_shop", "dango_refresh_shop_staging"} & {
+        dataset for (dataset,) in engine.query("select schema_name from information_schema.schemata")
+    }
