@@ -8,6 +8,7 @@ asked for. One test per engine walks through a user's bad week, checking rows, c
 import json
 import os
 import signal
+import shutil
 import subprocess
 import uuid
 
@@ -178,3 +179,55 @@ def test_full_refresh_is_atomic_and_leaves_other_resources_alone(project, engine
     assert not {"dango_refresh_shop", "dango_refresh_shop_staging"} & {
         dataset for (dataset,) in engine.query("select schema_name from information_schema.schemata")
     }
+
+
+def test_state_backfill_and_drop_ask_the_api_for_the_expected_window(project, engine, api):
+    project.add_source("shop", SHOP.format(url=api.url))
+    project.sync("shop")
+
+    shown = project.dango("state", "show", "shop", check=0).stdout
+    assert "orders" in shown and "2024-02-05" in shown and "raw_shop._dlt_pipeline_state" in shown
+    refused = project.dango("state", "set", "shop", "--resource", "transactions", "--cursor", "abc", "--yes", check=2)
+    assert "not an integer" in refused.stderr and cursors(project)["transactions"] == 250
+    unasked = project.dango("state", "reset", "shop", check=2)  # no terminal and no --yes: nothing changes
+    assert "--yes" in unasked.stderr
+
+    # set on an id cursor, reset on a date cursor: the next sync asks from there, even though a
+    # sync first restores the state from the warehouse.
+    project.dango("state", "set", "shop", "--resource", "transactions", "--cursor", "240", "--yes", check=0)
+    project.dango("state", "reset", "shop", "--resource", "orders", "--yes", check=0)
+    assert cursors(project) == {"transactions": 240}
+    shutil.rmtree(project.root / "data" / "pipelines" / "shop")  # the warehouse's copy agrees
+    project.sync("shop")
+    assert asked(api, "/transactions", "after_id")[-2:] == ["240", "250"]
+    assert asked(api, "/orders", "updated_since")[-1] == "2024-01-01"
+    assert engine.count("raw_shop.orders") == 5  # merge: reloading from the start duplicates nothing
+
+    # A backfill fills a gap with the source's merge, and leaves the saved cursor where it was.
+    engine.execute("delete from raw_shop.orders where order_id in (2, 3)")
+    project.sync("shop", "--resource", "orders", "--since", "2024-02-02", "--until", "2024-02-04")
+    assert asked(api, "/orders", "updated_since")[-1] == "2024-02-02"
+    assert engine.query("select order_id from raw_shop.orders order by 1") == [(1,), (2,), (3,), (4,), (5,)]
+    assert cursors(project)["orders"] == "2024-02-05"
+    no_cursor = project.sync("shop", "--resource", "customers", "--since", "2024-01-01", check=1)
+    assert "resource customers of source shop has no dlt.sources.incremental cursor" in no_cursor.stdout
+
+    # Dropping a resource: its tables (child tables too), its state and its generated staging model.
+    model = project.root / "dbt" / "models" / "staging" / "stg_shop__transactions.sql"
+    assert model.exists()
+    project.dango("source", "drop", "shop", "--resource", "transactions", "--yes", check=0)
+    assert "transactions" not in engine.tables("raw_shop") and not model.exists()
+    assert "transactions" not in cursors(project)
+
+    # Every change is in the run history, and `status` shows the last one.
+    actions = [json.loads(line)["action"] for line in (project.root / "data" / "runs.jsonl").read_text().splitlines()]
+    assert actions == [
+        "sync",
+        "state set transactions.id=240",
+        "state reset of orders",
+        "sync",
+        "backfill of orders 2024-02-02..2024-02-04",
+        "backfill of customers 2024-01-01..saved cursor",
+        "source drop of transactions",
+    ]
+    assert engine.query("select action from dango.runs order by ended desc limit 1") == [("source drop of transactions",)]
