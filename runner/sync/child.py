@@ -76,7 +76,7 @@ def source_lock(spec: ChildSpec, project: Project, target):
 
 def run(spec: ChildSpec, project: Project, target) -> ChildResult:
     sys.path.insert(0, str(project.custom_sources))
-    from runner.sync import dlt_settings, recovery, refresh
+    from runner.sync import dlt_settings, recovery, refresh, schema_changes
     from runner.warehouse import read_guard
 
     dlt_settings.register(target.dlt_defaults())
@@ -97,11 +97,14 @@ def run(spec: ChildSpec, project: Project, target) -> ChildResult:
     # one of a source that never loaded is a plain sync.
     side = refresh.prepare_side(source, project, target, locked) if full_refresh(spec, pipeline) else None
     loader = side or pipeline
-    extract_with_retries(loader, function, spec, dlt_settings.loader_file_format(), pipeline.state)
+    columns_before = schema_changes.columns_by_table(loader.default_schema if loader.default_schema_name else None)
+    extract_with_retries(loader, function, spec, dlt_settings.loader_file_format())
     normalized = loader.normalize()
     read_guard.uninstall()
     with locked():
         loaded = loader.load()
+        for warning in schema_changes.variant_warnings(columns_before, loader.default_schema, source.name):
+            print(warning, flush=True)
         if side:
             refresh.swap_in(pipeline, side, list(spec.options.resources))
         rows = {table: n for table, n in sorted(normalized.row_counts.items()) if not table.startswith("_dlt")}
@@ -172,13 +175,12 @@ def load_pending(pipeline, locked) -> None:
         pipeline.sync_destination()
 
 
-def extract_with_retries(pipeline, function, spec: ChildSpec, file_format: str | None, state: dict) -> None:
-    """Extract, building the source anew for each attempt after a transient error; `state` is the
-    source's saved state, where a backfill finds the cursors it ends at."""
+def extract_with_retries(pipeline, function, spec: ChildSpec, file_format: str | None) -> None:
+    """Extract, building the source anew for each attempt after a transient error."""
     retries = spec.source.retries
     for attempt in range(retries + 1):
         try:
-            pipeline.extract(call_source(function, spec, state), loader_file_format=file_format)
+            pipeline.extract(call_source(function, spec, pipeline), loader_file_format=file_format)
             return
         except Exception as error:
             if attempt == retries or not is_transient(error):
@@ -199,17 +201,21 @@ def make_pipeline(source, project: Project, target):
     )
 
 
-def call_source(function, spec: ChildSpec, state: dict):
-    """Call the source function with function_kwargs (a wrong argument is the user's to fix), then
-    apply --resource and --since/--until."""
-    from runner.sync import cursors, options
+def call_source(function, spec: ChildSpec, pipeline):
+    """Call the source function with function_kwargs (a wrong argument is the user's to fix), apply
+    --resource and --since/--until (a backfill ends at the cursors saved in `pipeline`'s state), and
+    stop on a primary key or write disposition changed since the last load."""
+    from runner.sync import cursors, options, schema_changes
 
     source = spec.source
     check_kwargs(function, source.function, source.kwargs)
     made = function(**source.kwargs)
-    if spec.options.plain:
-        return made
-    return options.prepare(made, spec.options, source.name, lambda r, c: cursors.saved_last_value(state, r, c))
+    if not spec.options.plain:
+        saved = pipeline.state
+        made = options.prepare(made, spec.options, source.name, lambda r, c: cursors.saved_last_value(saved, r, c))
+    if pipeline.default_schema_name:  # a full refresh's side pipeline has none: it is the fix
+        schema_changes.declared_changes(options.selected(made, (), source.name), pipeline.default_schema, source.name)
+    return made
 
 
 def announce_wait(holder: str) -> None:

@@ -28,6 +28,7 @@ from runner.config.errors import DangoError
 
 SIDE_DATASET_PREFIX = "dango_refresh_"
 TYPE_KEYS = ("data_type", "precision", "scale", "timezone")
+REFRESH_MARK = "dango_last_full_refresh"  # a top-level key of the pipeline state: the swap's load id
 
 
 @dataclass(frozen=True)
@@ -134,10 +135,12 @@ def swap(main, side, resources: list[str]) -> Swapped:
 
     old_schema, side_schema = main.default_schema, side.default_schema
     schema = merged_schema(old_schema, side_schema, resources)
-    state = merged_state(main.state, side.state, resources)
-    bump_pipeline_state_version_if_modified(state)
-    state["_state_version"] = max(state["_state_version"], main.state["_state_version"] + 1)
     load_id = f"{time.time():.6f}"
+    state = merged_state(main.state, side.state, resources)
+    # A new version hash, even when the refreshed resources kept no state: dlt's restore fetches the
+    # schema only when the state's hash differs from the local one, and the schema did change.
+    state[REFRESH_MARK] = load_id
+    bump_pipeline_state_version_if_modified(state)
     doc = state_doc(state, load_id)
     new_tables = tables_of(side_schema, resources)
     gone = [t for t in tables_of(old_schema, resources) if t not in new_tables]

@@ -216,3 +216,29 @@ def test_a_bad_week_full_refresh_state_backfill_and_drop(project, engine, api):
     last = engine.query("select action from dango.runs order by ended desc limit 1")
     assert last == [("source drop of transactions",)]
     assert "source drop of transactions" in project.dango("status", check=0).stdout
+
+
+ITEMS = """
+import os
+import dlt
+
+@dlt.resource(write_disposition="merge", primary_key="{key}")
+def items():
+    yield [{{"id": 1, "code": "a", "amount": os.environ.get("AMOUNT", 5)}}]
+"""
+
+
+def test_a_changed_primary_key_or_column_type_is_reported_with_its_fix(project):
+    project.add_source("items", ITEMS.format(key="id"))
+    project.sync("items")
+    project.write("custom_sources/items.py", ITEMS.format(key="code"))
+    refused = project.sync("items", check=1)
+    assert "resource items: primary key changed from id to code since its last load" in refused.stdout
+    assert "`bin/dango sync items --full-refresh --resource items`" in refused.stdout
+    project.sync("items", "--full-refresh", "--resource", "items")
+    project.sync("items")  # the new key is now the table's own
+    assert project.query("select id, code from raw_items.items") == [(1, "a")]
+
+    warned = project.sync("items", env={"AMOUNT": "five"})
+    assert "column items.amount received values of another type, kept apart in items.amount__v_text" in warned.stdout
+    assert "bin/dango sync items --full-refresh --resource items" in warned.stdout
