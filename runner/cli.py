@@ -159,9 +159,7 @@ def one_source(args):
 
 def change_options(parser: argparse.ArgumentParser, resource_help: str, required: bool = False) -> None:
     parser.add_argument("name", metavar="NAME", help="the source")
-    parser.add_argument(
-        "--resource", action="append", default=[], required=required, metavar="R", help=resource_help
-    )
+    parser.add_argument("--resource", action="append", default=[], required=required, metavar="R", help=resource_help)
     parser.add_argument("--yes", "-y", action="store_true", help="change without asking (scripts)")
     add_lock_timeout(parser)
 

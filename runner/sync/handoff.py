@@ -35,7 +35,7 @@ class ChildSpec:
     started: float
     log: str  # the log file, relative to the project
     warehouse: dict  # the warehouse settings the parent read from sources.yml
-    options: SyncOptions = SyncOptions()  # --full-refresh, --resource, --since/--until
+    options: SyncOptions = field(default_factory=SyncOptions)  # --full-refresh, --resource, --since/--until
 
 
 @dataclass(frozen=True)

@@ -106,7 +106,7 @@ def backfill(resource, options: SyncOptions, name: str, saved_cursor) -> None:
         raise DangoError(
             f"resource {resource.name} of source {name} has no saved cursor to end the backfill at: give --until."
         )
-    start = typed(options.since, like, "--since")
+    start = typed(options.since or "", like, "--since")
     end = typed(until, like, "--until") if until is not None else saved
     resource.apply_hints(
         incremental=dlt.sources.incremental(

@@ -23,6 +23,7 @@ import copy
 import shutil
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from runner.config.errors import DangoError
 
@@ -85,10 +86,10 @@ def tables_of(schema, resources: list[str]) -> list[str]:
     """The data tables of `resources` (every resource when empty), child tables after their parents."""
     from dlt.common.schema import utils
 
-    names = []
+    names: list[str] = []
     for resource, tables in utils.group_tables_by_resource(schema.tables).items():
         if not resources or resource in resources:
-            names += [table["name"] for table in tables if not table["name"].startswith("_dlt")]
+            names += [str(table["name"]) for table in tables if not str(table["name"]).startswith("_dlt")]
     return names
 
 
@@ -98,7 +99,7 @@ def merged_state(old: dict, side: dict, resources: list[str]) -> dict:
     if not resources:
         state["sources"] = copy.deepcopy(side.get("sources", {}))
         return state
-    for name, section in {**old.get("sources", {}), **side.get("sources", {})}.items():
+    for name in {**old.get("sources", {}), **side.get("sources", {})}:
         target = state.setdefault("sources", {}).setdefault(name, {})
         fresh = side.get("sources", {}).get(name, {}).get("resources", {})
         for resource in resources:
@@ -136,7 +137,7 @@ def swap(main, side, resources: list[str]) -> Swapped:
     old_schema, side_schema = main.default_schema, side.default_schema
     schema = merged_schema(old_schema, side_schema, resources)
     load_id = f"{time.time():.6f}"
-    state = merged_state(main.state, side.state, resources)
+    state: Any = merged_state(main.state, side.state, resources)  # dlt's TPipelineState
     # A new version hash, even when the refreshed resources kept no state: dlt's restore fetches the
     # schema only when the state's hash differs from the local one, and the schema did change.
     state[REFRESH_MARK] = load_id
@@ -168,7 +169,11 @@ def swap(main, side, resources: list[str]) -> Swapped:
                 f"insert into {sql.make_qualified_table_name('_dlt_pipeline_state')} (version, engine_version, "
                 "pipeline_name, state, created_at, version_hash, _dlt_load_id, _dlt_id) values "
                 "(%s, %s, %s, %s, %s, %s, %s, %s)",
-                *(doc[k] for k in ("version", "engine_version", "pipeline_name", "state", "created_at")),
+                doc["version"],
+                doc["engine_version"],
+                doc["pipeline_name"],
+                doc["state"],
+                doc["created_at"],
                 doc["version_hash"],
                 load_id,
                 uniq_id(),

@@ -17,6 +17,7 @@ import sys
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from runner import warehouse
 from runner.config.errors import DangoError
@@ -27,7 +28,7 @@ from runner.sync import cursors
 
 @dataclass(frozen=True)
 class Opened:
-    pipeline: object  # dlt.Pipeline, restored from the warehouse
+    pipeline: Any  # dlt.Pipeline, restored from the warehouse
     target: warehouse.Warehouse
     local_version: int  # the working folder's state version before the restore
     warehouse_version: int | None  # the warehouse's, None when it holds no state
@@ -180,10 +181,11 @@ def drop_resource(project: Project, source: Source, resources: list[str], yes: b
     with opened(project, source, lock_timeout) as it:
         by_resource = utils.group_tables_by_resource(it.pipeline.default_schema.tables)
         check_resources(source, resources, list(by_resource))
-        tables = [t["name"] for r in resources for t in by_resource[r]]
+        tables = [str(t["name"]) for r in resources for t in by_resource[r]]
+        listed = ", ".join(f"{source.dataset}.{t}" for t in tables)
         question = (
-            f"drop {', '.join(resources)} of {source.name}: tables {', '.join(f'{source.dataset}.{t}' for t in tables)}, "
-            "their saved state, and their generated staging models?"
+            f"drop {', '.join(resources)} of {source.name}: tables {listed}, their saved state, and their "
+            "generated staging models?"
         )
         if not confirm(question, yes):
             return cancelled()

@@ -7,8 +7,8 @@ asked for. One test per engine walks through a user's bad week, checking rows, c
 
 import json
 import os
-import signal
 import shutil
+import signal
 import subprocess
 import uuid
 
@@ -118,7 +118,13 @@ def test_a_bad_week_full_refresh_state_backfill_and_drop(project, engine, api):
     project.add_source("shop", SHOP.format(url=api.url))
     project.sync("shop")
     assert (engine.count("raw_shop.orders"), engine.count("raw_shop.transactions")) == (5, 250)
+    failed_and_killed_refreshes_change_nothing(project, engine, api)
+    full_refreshes(project, engine, api)
+    state_set_reset_and_backfill(project, engine, api)
+    drop_and_history(project, engine)
 
+
+def failed_and_killed_refreshes_change_nothing(project, engine, api):
     # The API now sends corrected data; a full refresh that fails half way changes nothing.
     api.orders[0]["amount"] = 999
     api.fail_paths["/transactions"] = 400
@@ -152,6 +158,8 @@ def test_a_bad_week_full_refresh_state_backfill_and_drop(project, engine, api):
     assert asked(api, "/transactions", "after_id")[-2:] == ["250", "251"]
     assert engine.count("raw_shop.transactions") == 251
 
+
+def full_refreshes(project, engine, api):
     # --resource: orders rebuilt with the corrected row; transactions' rows untouched.
     loads_before = engine.query("select distinct _dlt_load_id from raw_shop.transactions order by 1")
     project.sync("shop", "--full-refresh", "--resource", "orders")
@@ -168,6 +176,8 @@ def test_a_bad_week_full_refresh_state_backfill_and_drop(project, engine, api):
     schemata = {name for (name,) in engine.query("select schema_name from information_schema.schemata")}
     assert not {"dango_refresh_shop", "dango_refresh_shop_staging"} & schemata
 
+
+def state_set_reset_and_backfill(project, engine, api):
     # state set on an id cursor (typed like it), reset on a date cursor: the next sync asks from
     # there, even with the working folder gone (dlt restores the state from the warehouse).
     refused = project.dango("state", "set", "shop", "--resource", "transactions", "--cursor", "abc", "--yes", check=2)
@@ -190,6 +200,8 @@ def test_a_bad_week_full_refresh_state_backfill_and_drop(project, engine, api):
     no_cursor = project.sync("shop", "--resource", "customers", "--since", "2024-01-01", check=1)
     assert "resource customers of source shop has no dlt.sources.incremental cursor" in no_cursor.stdout
 
+
+def drop_and_history(project, engine):
     # Dropping a resource: its tables, its state and its generated staging model.
     model = project.root / "dbt" / "models" / "staging" / "stg_shop__transactions.sql"
     assert model.exists()
