@@ -86,7 +86,8 @@ def cursor_of(resource):
     function = getattr(resource._pipe, "gen", None)  # dlt keeps the resource's function there
     if not callable(function):
         return None
-    parameter = IncrementalResourceWrapper.get_incremental_arg(inspect.signature(function))
+    # A called resource's function is dlt's wrapper, whose signature is empty: read the user's own.
+    parameter = IncrementalResourceWrapper.get_incremental_arg(inspect.signature(inspect.unwrap(function)))
     return parameter.default if parameter and isinstance(parameter.default, Incremental) else None
 
 

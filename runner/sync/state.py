@@ -13,6 +13,7 @@ meanwhile) and the warehouse's write lock (on a DuckDB file), and asks before it
 
 import copy
 import json
+import os
 import sys
 import time
 from contextlib import contextmanager
@@ -42,6 +43,7 @@ def opened(project: Project, source: Source, lock_timeout: float):
 
     target = warehouse.for_project(project)
     target.check()
+    os.chdir(project.root)  # dlt reads .dlt/ from the working folder, as in a sync's child
     dlt_settings.register(target.dlt_defaults())
     purpose = f"dango state {source.name}"
     path = project.data / "locks" / f"{source.name}.lock"
@@ -68,9 +70,10 @@ def show(project: Project, source: Source, as_json: bool, lock_timeout: float) -
     if as_json:
         print(json.dumps(report, indent=2, default=str))
         return 0
-    rows = [("RESOURCE", "CURSOR", "LAST VALUE", "INITIAL VALUE", "LAST LOAD")]
+    rows = [("RESOURCE", "CURSOR", "LAST VALUE", "INITIAL VALUE", "LAG", "LAST LOAD")]
     rows += [
-        (c["resource"], c["column"], str(c["last_value"]), str(c["initial_value"]), c["last_load"] or "never")
+        (c["resource"], c["column"], str(c["last_value"]), str(c["initial_value"]), str(c["lag"] or "-"))
+        + (c["last_load"] or "never",)
         for c in report["cursors"]
     ]
     for line in format_table(rows):
@@ -79,6 +82,8 @@ def show(project: Project, source: Source, as_json: bool, lock_timeout: float) -
         print(f"source {source.name} has no incremental cursors saved")
     where = report["state"]
     print(f"state: {where['local']}; {where['warehouse']}")
+    if report.get("note"):
+        print(report["note"])
     return 0
 
 
@@ -91,17 +96,34 @@ def describe(project: Project, source: Source, it: Opened) -> dict:
         else f"none in {it.target.describe()}"
     )
     loads = last_loads(pipeline)
+    declared, note = declared_cursors(project, source)
     found = [
         {
             "resource": c.resource,
             "column": c.column,
             "last_value": c.last_value,
             "initial_value": c.initial_value,
+            "lag": getattr(declared.get(c.resource), "lag", None),
             "last_load": loads.get(c.resource),
         }
         for c in cursors.cursors(pipeline.state)
     ]
-    return {"source": source.name, "state": {"local": local, "warehouse": remote}, "cursors": found}
+    report = {"source": source.name, "state": {"local": local, "warehouse": remote}, "cursors": found}
+    return {**report, "note": note} if note else report
+
+
+def declared_cursors(project: Project, source: Source) -> tuple[dict, str]:
+    """Each resource's `dlt.sources.incremental` as the source's code declares it (its lag lives
+    there, not in the state), and a note when the source could not be built to read them."""
+    from runner.sync import options
+    from runner.sync.loader import load_function
+
+    sys.path.insert(0, str(project.custom_sources))
+    try:
+        made = load_function(source.module, source.function, project)(**source.kwargs)
+        return {r.name: options.cursor_of(r) for r in options.selected(made, (), source.name)}, ""
+    except Exception as error:  # the cursors saved in the state are shown all the same
+        return {}, f"lag unknown: calling {source.function} failed: {type(error).__name__}: {error}"
 
 
 def last_loads(pipeline) -> dict[str, str]:

@@ -91,3 +91,24 @@ def test_what_a_run_did_and_whether_it_counts_as_a_sync():
 def test_options_that_make_no_sense_are_refused(wanted, names, words):
     with pytest.raises(DangoError, match=words):
         options.check(wanted, names)
+
+
+def test_the_cursor_of_a_resource_is_found_in_its_code():
+    import dlt
+
+    @dlt.resource
+    def stats(day=dlt.sources.incremental("date", lag=7)):
+        yield {"date": "2024-01-01"}
+
+    @dlt.resource
+    def plain():
+        yield {"id": 1}
+
+    @dlt.source
+    def ads():
+        return stats, plain
+
+    assert options.cursor_of(stats()).lag == 7  # a @dlt.resource registered as the source function
+    resources = ads().resources
+    assert options.cursor_of(resources["stats"]).cursor_path == "date"
+    assert options.cursor_of(resources["plain"]) is None
