@@ -55,10 +55,10 @@ def opened(project: Project, source: Source, lock_timeout: float):
     ):
         pipeline = child.make_pipeline(source, project, target)
         local_version = pipeline.state.get("_state_version", 0)
-        remote = pipeline._restore_state_from_destination()  # dlt's own read of the warehouse's copy
         pipeline.sync_destination()
         if not pipeline.default_schema_name:
             raise DangoError(f"source {source.name} has never loaded, so it has no state yet: sync it first.")
+        remote = pipeline._restore_state_from_destination()  # dlt's own read of the warehouse's copy
         yield Opened(pipeline, target, local_version, remote["_state_version"] if remote else None)
 
 

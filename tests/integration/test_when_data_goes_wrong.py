@@ -16,6 +16,7 @@ import duckdb
 import pytest
 
 from tests.conftest import DANGO
+from tests.integration.test_faults import wait_for
 from tests.postgres_server import PASSWORD, PostgresServer, binaries
 
 pytestmark = pytest.mark.integration
@@ -110,6 +111,29 @@ def engine(request, project):
     return Engine(project, server)
 
 
+def answer_in_terminal(project, command: str, answer: str) -> str:
+    """Run `bin/dango COMMAND` in a real terminal (tmux), answer its question; the screen at its end."""
+    server = ["tmux", "-L", f"dango-{uuid.uuid4().hex[:10]}"]  # a tmux server of this test's own
+    done = project.root / "terminal-exit-code"
+    shell = f"{DANGO} {command}; echo $? > {done}; sleep 600"
+    subprocess.run(
+        [*server, "new-session", "-d", "-x", "200", "-y", "50", "-c", project.root, shell], env=project.env, check=True
+    )
+    try:
+
+        def screen() -> str:
+            return subprocess.run([*server, "capture-pane", "-p"], capture_output=True, text=True, check=False).stdout
+
+        wait_for(lambda: "go ahead? [y/N]" in screen())
+        subprocess.run([*server, "send-keys", answer, "Enter"], check=True)
+        wait_for(done.exists)
+        wait_for(lambda: done.read_text().strip() != "")
+        assert done.read_text().strip() == "0", screen()
+        return screen().replace("\n", " ")
+    finally:
+        subprocess.run([*server, "kill-server"], check=False)
+
+
 def asked(api, path: str, key: str) -> list:
     return [query[key] for query in api.seen(path)]
 
@@ -185,7 +209,8 @@ def state_set_reset_and_backfill(project, engine, api):
     unasked = project.dango("state", "reset", "shop", check=2)  # no terminal and no --yes: nothing changes
     assert "--yes" in unasked.stderr
     project.dango("state", "set", "shop", "--resource", "transactions", "--cursor", "240", "--yes", check=0)
-    project.dango("state", "reset", "shop", "--resource", "orders", "--yes", check=0)
+    screen = answer_in_terminal(project, "state reset shop --resource orders", "y")
+    assert "forget the cursors orders.updated_at (now 2024-02-05)?" in screen and "state reset: shop orders" in screen
     shutil.rmtree(project.root / "data" / "pipelines" / "shop")
     project.sync("shop")
     assert asked(api, "/transactions", "after_id")[-2:] == ["240", "251"]
