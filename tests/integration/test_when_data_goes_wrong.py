@@ -113,6 +113,8 @@ def engine(request, project):
 
 def answer_in_terminal(project, command: str, answer: str) -> str:
     """Run `bin/dango COMMAND` in a real terminal (tmux), answer its question; the screen at its end."""
+    if shutil.which("tmux") is None and not os.environ.get("CI"):
+        pytest.skip("needs tmux for a real terminal (Debian: apt-get install tmux)")
     server = ["tmux", "-L", f"dango-{uuid.uuid4().hex[:10]}"]  # a tmux server of this test's own
     done = project.root / "terminal-exit-code"
     shell = f"{DANGO} {command}; echo $? > {done}; sleep 600"
