@@ -25,8 +25,6 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from runner.config.errors import DangoError
-
 SIDE_DATASET_PREFIX = "dango_refresh_"
 TYPE_KEYS = ("data_type", "precision", "scale", "timezone")
 REFRESH_MARK = "dango_last_full_refresh"  # a top-level key of the pipeline state: the swap's load id
@@ -109,12 +107,29 @@ def merged_state(old: dict, side: dict, resources: list[str]) -> dict:
     return state
 
 
-def merged_schema(old, side, resources: list[str]):
+@dataclass(frozen=True)
+class Plan:
+    """Which tables of raw_<name> a full refresh rebuilds, and how."""
+
+    dropped: list[str]  # the refreshed resources' tables in the old schema, child tables included
+    replaced: list[str]  # the tables the side load holds: raw_<name>'s take their rows and columns
+    emptied: list[str]  # the old tables the side load left empty: emptied, kept with their definition
+
+
+def plan(old_schema, side_schema, resources: list[str], side_tables: set[str]) -> Plan:
+    replaced = [t for t in tables_of(side_schema, resources) if t in side_tables]
+    dropped = tables_of(old_schema, resources)
+    return Plan(dropped, replaced, [t for t in dropped if t not in replaced])
+
+
+def merged_schema(old, side, planned: Plan):
     """The source's schema with the refreshed tables as the side load made them."""
     schema = old.clone()
-    schema.drop_tables(tables_of(old, resources))
-    for name in tables_of(side, resources):
+    schema.drop_tables(planned.dropped)
+    for name in planned.replaced:
         schema.update_table(copy.deepcopy(side.tables[name]), merge_compound_props=False)
+    for name in planned.emptied:
+        schema.update_table(copy.deepcopy(old.tables[name]), merge_compound_props=False)
     schema._bump_version()
     return schema
 
@@ -131,55 +146,67 @@ def same_columns(old_table: dict | None, new_table: dict) -> bool:
 
 def swap(main, side, resources: list[str]) -> Swapped:
     """Step 2 above: the caller holds the write lock and has loaded `side`."""
-    from dlt.common.utils import uniq_id
     from dlt.pipeline.state_sync import bump_pipeline_state_version_if_modified, state_doc
 
     old_schema, side_schema = main.default_schema, side.default_schema
-    schema = merged_schema(old_schema, side_schema, resources)
+    with side.sql_client() as side_sql:
+        side_loads = [row[0] for row in side_sql.execute_sql("select load_id from _dlt_loads where status = 0")]
+        planned = plan(old_schema, side_schema, resources, existing_tables(side_sql))
+        side_names = {t: side_sql.make_qualified_table_name(t) for t in [*planned.replaced, "_dlt_loads"]}
+    schema = merged_schema(old_schema, side_schema, planned)
     load_id = f"{time.time():.6f}"
     state: Any = merged_state(main.state, side.state, resources)  # dlt's TPipelineState
     # A new version hash, even when the refreshed resources kept no state: dlt's restore fetches the
     # schema only when the state's hash differs from the local one, and the schema did change.
     state[REFRESH_MARK] = load_id
     bump_pipeline_state_version_if_modified(state)
-    doc = state_doc(state, load_id)
-    new_tables = tables_of(side_schema, resources)
-    gone = [t for t in tables_of(old_schema, resources) if t not in new_tables]
-    with side.sql_client() as side_sql:
-        side_loads = [row[0] for row in side_sql.execute_sql("select load_id from _dlt_loads where status = 0")]
-        side_names = {t: side_sql.make_qualified_table_name(t) for t in [*new_tables, "_dlt_loads"]}
     with main.destination_client(schema.name) as client:
         sql = client.sql_client
         with sql.begin_transaction():
-            for table in reversed(gone):
-                sql.execute_sql(f"drop table if exists {sql.make_qualified_table_name(table)}")
-            for table in new_tables:
+            existing = existing_tables(sql)
+            for table in planned.emptied:
+                if table in existing:
+                    sql.execute_sql(f"delete from {sql.make_qualified_table_name(table)}")
+            for table in planned.replaced:
                 replace_table(sql, table, side_names[table], old_schema.tables.get(table), side_schema.tables[table])
-            loads = sql.make_qualified_table_name("_dlt_loads")
-            columns = "load_id, schema_name, status, inserted_at, schema_version_hash"
-            sql.execute_sql(f"insert into {loads} ({columns}) select {columns} from {side_names['_dlt_loads']}")
-            sql.execute_sql(
-                f"insert into {loads} ({columns}) values (%s, %s, 0, %s, %s)",
-                load_id,
-                schema.name,
-                doc["created_at"],
-                schema.stored_version_hash,
-            )
-            sql.execute_sql(
-                f"insert into {sql.make_qualified_table_name('_dlt_pipeline_state')} (version, engine_version, "
-                "pipeline_name, state, created_at, version_hash, _dlt_load_id, _dlt_id) values "
-                "(%s, %s, %s, %s, %s, %s, %s, %s)",
-                doc["version"],
-                doc["engine_version"],
-                doc["pipeline_name"],
-                doc["state"],
-                doc["created_at"],
-                doc["version_hash"],
-                load_id,
-                uniq_id(),
-            )
+            append_state(sql, side_names["_dlt_loads"], schema, state_doc(state, load_id), load_id)
             client._update_schema_in_storage(schema)  # dlt's own insert into _dlt_version
-    return Swapped(new_tables, [*side_loads, load_id])
+    return Swapped(planned.replaced, [*side_loads, load_id])
+
+
+def existing_tables(sql) -> set[str]:
+    """The tables the sql client's dataset holds (a resource that yielded nothing has none)."""
+    query = "select table_name from information_schema.tables where table_schema = %s"
+    return {row[0] for row in sql.execute_sql(query, sql.dataset_name) or []}
+
+
+def append_state(sql, side_loads: str, schema, doc: Any, load_id: str) -> None:
+    """The side's loads, then the new state under a load of its own, as dlt writes them."""
+    from dlt.common.utils import uniq_id
+
+    loads = sql.make_qualified_table_name("_dlt_loads")
+    columns = "load_id, schema_name, status, inserted_at, schema_version_hash"
+    sql.execute_sql(f"insert into {loads} ({columns}) select {columns} from {side_loads}")
+    sql.execute_sql(
+        f"insert into {loads} ({columns}) values (%s, %s, 0, %s, %s)",
+        load_id,
+        schema.name,
+        doc["created_at"],
+        schema.stored_version_hash,
+    )
+    sql.execute_sql(
+        f"insert into {sql.make_qualified_table_name('_dlt_pipeline_state')} (version, engine_version, "
+        "pipeline_name, state, created_at, version_hash, _dlt_load_id, _dlt_id) values "
+        "(%s, %s, %s, %s, %s, %s, %s, %s)",
+        doc["version"],
+        doc["engine_version"],
+        doc["pipeline_name"],
+        doc["state"],
+        doc["created_at"],
+        doc["version_hash"],
+        load_id,
+        uniq_id(),
+    )
 
 
 def replace_table(sql, table: str, side_name: str, old: dict | None, new: dict) -> None:
@@ -192,16 +219,3 @@ def replace_table(sql, table: str, side_name: str, old: dict | None, new: dict) 
         return
     sql.execute_sql(f"drop table if exists {name}")
     sql.execute_sql(f"create table {name} as select * from {side_name}")
-
-
-def check_resources(schema, resources: list[str], source_name: str) -> None:
-    """An unknown resource is an error naming the known ones, before anything loads."""
-    from dlt.common.schema import utils
-
-    known = sorted(utils.group_tables_by_resource(schema.tables)) if schema is not None else []
-    unknown = [r for r in resources if r not in known]
-    if unknown:
-        raise DangoError(
-            f"source {source_name} has no loaded resource {', '.join(unknown)} (its resources: "
-            f"{', '.join(known) or 'none loaded yet'}). Check --resource."
-        )

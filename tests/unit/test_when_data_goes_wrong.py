@@ -112,3 +112,25 @@ def test_the_cursor_of_a_resource_is_found_in_its_code():
     resources = ads().resources
     assert options.cursor_of(resources["stats"]).cursor_path == "date"
     assert options.cursor_of(resources["plain"]) is None
+
+
+def test_a_refresh_replaces_what_the_side_load_holds_and_empties_the_rest():
+    from types import SimpleNamespace
+
+    from runner.sync.refresh import plan
+
+    old = SimpleNamespace(
+        tables={
+            "orders": {"name": "orders", "resource": "orders"},
+            "orders__items": {"name": "orders__items", "parent": "orders"},
+            "transactions": {"name": "transactions", "resource": "transactions"},
+        }
+    )
+    side = SimpleNamespace(tables={"orders": {"name": "orders", "resource": "orders"}})
+    planned = plan(old, side, ["orders"], side_tables={"orders"})
+    assert (planned.dropped, planned.replaced, planned.emptied) == (
+        ["orders", "orders__items"],
+        ["orders"],
+        ["orders__items"],
+    )
+    assert plan(old, side, [], side_tables=set()).emptied == ["orders", "orders__items", "transactions"]
