@@ -88,6 +88,11 @@ def sync_options(parser: argparse.ArgumentParser) -> None:
         help="stop any source that runs longer (default: each source's `timeout:`, else `defaults: timeout:`, "
         f"else {DEFAULTS['timeout']})",
     )
+    add_sync_modes(parser)
+
+
+def add_sync_modes(parser: argparse.ArgumentParser) -> None:
+    """What one source's sync may do beyond loading what is new (docs/when-data-goes-wrong.md)."""
     parser.add_argument(
         "--full-refresh",
         action="store_true",
@@ -495,13 +500,15 @@ def remote_sync_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--jobs", "-j", type=int, metavar="N", help="as for `bin/dango sync`")
     parser.add_argument("--timeout", type=float, metavar="SECONDS", help="as for `bin/dango sync`")
     parser.add_argument("--lock-timeout", type=float, metavar="SECONDS", help="as for `bin/dango sync`")
+    add_sync_modes(parser)
 
 
 @command("remote sync", remote_sync_options)
 def cmd_remote_sync(args) -> int:
     """Run `bin/dango sync` on the server. Example: bin/dango remote sync my_api"""
-    command = ["sync", *args.names]
-    for option in ("jobs", "timeout", "lock_timeout"):
+    command = ["sync", *args.names, *(["--full-refresh"] if args.full_refresh else [])]
+    command += [arg for resource in args.resource for arg in ("--resource", resource)]
+    for option in ("jobs", "timeout", "lock_timeout", "since", "until"):
         value = getattr(args, option)
         if value is not None:
             command += [f"--{option.replace('_', '-')}", str(value)]
