@@ -150,7 +150,8 @@ def swap(main, side, resources: list[str]) -> Swapped:
 
     old_schema, side_schema = main.default_schema, side.default_schema
     with side.sql_client() as side_sql:
-        side_loads = [row[0] for row in side_sql.execute_sql("select load_id from _dlt_loads where status = 0")]
+        loads = side_sql.make_qualified_table_name("_dlt_loads")
+        side_loads = [row[0] for row in side_sql.execute_sql(f"select load_id from {loads} where status = 0")]
         planned = plan(old_schema, side_schema, resources, existing_tables(side_sql))
         side_names = {t: side_sql.make_qualified_table_name(t) for t in [*planned.replaced, "_dlt_loads"]}
     schema = merged_schema(old_schema, side_schema, planned)

@@ -76,10 +76,8 @@ def show(project: Project, source: Source, as_json: bool, lock_timeout: float) -
         + (c["last_load"] or "never",)
         for c in report["cursors"]
     ]
-    for line in format_table(rows):
+    for line in format_table(rows) if report["cursors"] else [f"source {source.name} has no incremental cursors saved"]:
         print(line)
-    if not report["cursors"]:
-        print(f"source {source.name} has no incremental cursors saved")
     where = report["state"]
     print(f"state: {where['local']}; {where['warehouse']}")
     if report.get("note"):
@@ -159,7 +157,7 @@ def reset(project: Project, source: Source, resources: list[str], yes: bool, loc
             return cancelled()
         names = sorted({c.resource for c in saved})
         pipeline_drop(it.pipeline, resources=names, state_only=True)()
-        record(project, it.target, source, f"state reset of {', '.join(names)}", started)
+        record(project, it, source, f"state reset of {', '.join(names)}", started)
     print(f"state reset: {source.name} {', '.join(names)} will start from their initial values at the next sync")
     return 0
 
@@ -189,7 +187,7 @@ def set_cursor(project: Project, source: Source, resource: str, text: str, yes: 
         pipeline._save_and_extract_state_and_schema(state, schema=pipeline.default_schema)
         pipeline.normalize()
         pipeline.load()
-        record(project, it.target, source, f"state set {resource}.{cursor.column}={value}", started)
+        record(project, it, source, f"state set {resource}.{cursor.column}={value}", started)
     print(f"state set: the next sync of {source.name} reads {resource} from {cursor.column} {value}")
     return 0
 
@@ -213,7 +211,7 @@ def drop_resource(project: Project, source: Source, resources: list[str], yes: b
             return cancelled()
         pipeline_drop(it.pipeline, resources=resources)()
         kept = drop_staging_models(project, source, tables, it.target)
-        record(project, it.target, source, f"source drop of {', '.join(resources)}", started)
+        record(project, it, source, f"source drop of {', '.join(resources)}", started)
     print(f"source drop: dropped {', '.join(tables)} of {source.dataset} and the state of {', '.join(resources)}")
     for line in kept:
         print(line)
@@ -258,11 +256,15 @@ def cancelled() -> int:
     return 1
 
 
-def record(project: Project, target, source: Source, action: str, started: float) -> None:
-    """The change in the run history (data/runs.jsonl and dango.runs), beside the syncs."""
+def record(project: Project, it: Opened, source: Source, action: str, started: float) -> None:
+    """The change in the run history (data/runs.jsonl and dango.runs), beside the syncs, with the load
+    that carried it (`source list` shows it as the last load, of no rows)."""
     from runner.sync import history
     from runner.sync.handoff import RunRecord, Status
 
-    entry = RunRecord(source.name, Status.OK, started, time.time(), {}, [], "", "", action).as_dict()
+    with it.pipeline.sql_client() as sql:
+        newest = sql.execute_sql(f"select max(load_id) from {sql.make_qualified_table_name('_dlt_loads')}")
+        load_ids = [row[0] for row in newest if row[0]]
+    entry = RunRecord(source.name, Status.OK, started, time.time(), {}, load_ids, "", "", action).as_dict()
     history.record(project, entry)
-    target.insert_run(entry)  # the caller holds the write lock
+    it.target.insert_run(entry)  # the caller holds the write lock
