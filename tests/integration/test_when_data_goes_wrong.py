@@ -236,11 +236,16 @@ def state_set_reset_and_backfill(project, engine, api):
 
 
 def drop_and_history(project, engine):
-    # Dropping a resource: its tables, its state and its generated staging model.
+    # Dropping resources: their tables, their state and their generated staging models, unless edited.
     model = project.root / "dbt" / "models" / "staging" / "stg_shop__transactions.sql"
-    assert model.exists()
-    project.dango("source", "drop", "shop", "--resource", "transactions", "--yes", check=0)
-    assert "transactions" not in engine.tables("raw_shop") and not model.exists()
+    edited = model.with_name("stg_shop__customers.sql")
+    edited.write_text("-- mine\n" + edited.read_text())
+    dropped = project.dango("source", "drop", "shop", "--resource", "transactions", "--resource", "customers", "--yes")
+    assert (
+        dropped.returncode == 0 and "kept dbt/models/staging/stg_shop__customers.sql: you edited it" in dropped.stdout
+    )
+    assert engine.tables("raw_shop") & {"transactions", "customers"} == set() and not model.exists()
+    assert edited.exists()
     shown = json.loads(project.dango("state", "show", "shop", "--json", check=0).stdout)
     assert {c["resource"]: c["last_value"] for c in shown["cursors"]} == {"orders": "2024-02-05"}
 
@@ -257,11 +262,11 @@ def drop_and_history(project, engine):
         "sync",
         "backfill of orders 2024-02-02..2024-02-04",
         "backfill of customers 2024-01-01..saved cursor",
-        "source drop of transactions",
+        "source drop of transactions, customers",
     ]
     last = engine.query("select action from dango.runs order by ended desc limit 1")
-    assert last == [("source drop of transactions",)]
-    assert "source drop of transactions" in project.dango("status", check=0).stdout
+    assert last == [("source drop of transactions, customers",)]
+    assert "source drop of transactions, customers" in project.dango("status", check=0).stdout
 
 
 ITEMS = """

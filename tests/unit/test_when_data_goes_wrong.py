@@ -134,3 +134,32 @@ def test_a_refresh_replaces_what_the_side_load_holds_and_empties_the_rest():
         ["orders__items"],
     )
     assert plan(old, side, [], side_tables=set()).emptied == ["orders", "orders__items", "transactions"]
+
+
+@pytest.mark.parametrize(
+    ("hints", "words"),
+    [
+        ({"write_disposition": "append"}, "write disposition changed from merge to append"),
+        ({"primary_key": "code"}, "primary key changed from id to code"),
+    ],
+)
+def test_a_changed_disposition_or_key_is_refused_with_its_fix(hints, words):
+    import dlt
+    from dlt.common.schema import Schema
+
+    from runner.sync.schema_changes import declared_changes
+
+    @dlt.resource(name="items", write_disposition="merge", primary_key="id")
+    def items():
+        yield {"id": 1, "code": "a"}
+
+    schema = Schema("shop")
+    loaded = items().compute_table_schema()
+    loaded["columns"] = {"id": {"name": "id", "data_type": "bigint", "primary_key": True}}
+    loaded["x-normalizer"] = {"seen-data": True}
+    schema.update_table(loaded)
+    declared_changes([items()], schema, "shop")  # unchanged: nothing to say
+    changed = items()
+    changed.apply_hints(**hints)
+    with pytest.raises(DangoError, match=f"{words}.*`bin/dango sync shop --full-refresh --resource items`"):
+        declared_changes([changed], schema, "shop")
