@@ -52,6 +52,7 @@ def opened(project: Project, source: Source, lock_timeout: float):
         lock.hold(path, lock_timeout, purpose, child.announce_wait),
         target.source_lock(source.name, lock_timeout, child.announce_wait),
         target.write_lock(lock_timeout, purpose, child.announce_wait),
+        explained(project, source, target),
     ):
         pipeline = child.make_pipeline(source, project, target)
         local_version = pipeline.state.get("_state_version", 0)
@@ -60,6 +61,27 @@ def opened(project: Project, source: Source, lock_timeout: float):
             raise DangoError(f"source {source.name} has never loaded, so it has no state yet: sync it first.")
         remote = pipeline._restore_state_from_destination()  # dlt's own read of the warehouse's copy
         yield Opened(pipeline, target, local_version, remote["_state_version"] if remote else None)
+
+
+@contextmanager
+def explained(project: Project, source: Source, target):
+    """dlt's and the driver's errors as one DangoError line, secrets redacted: dlt changes state by
+    loads, each committed whole or not at all, so what failed is named and the command can run again."""
+    from runner.config import environment
+    from runner.sync.child import root_cause
+
+    try:
+        yield
+    except DangoError:
+        raise
+    except Exception as error:
+        root = root_cause(error)
+        first = (str(root).strip().splitlines() or [""])[0]
+        text = environment.redactor(project)(f"{type(root).__name__}: {first}")
+        raise DangoError(
+            f"source {source.name}'s state in {target.describe()}: {text}. Check the warehouse "
+            "(`bin/dango validate`), then run the command again."
+        ) from error
 
 
 def show(project: Project, source: Source, as_json: bool, lock_timeout: float) -> int:
