@@ -105,10 +105,12 @@ def run(spec: ChildSpec, project: Project, target) -> ChildResult:
         loaded = loader.load()
         for warning in schema_changes.variant_warnings(columns_before, loader.default_schema, source.name):
             print(warning, flush=True)
-        if side:
-            refresh.swap_in(pipeline, side, list(spec.options.resources))
-        rows = {table: n for table, n in sorted(normalized.row_counts.items()) if not table.startswith("_dlt")}
         load_ids = list(loaded.loads_ids)
+        if side:
+            swapped = refresh.swap_in(pipeline, side, list(spec.options.resources))
+            load_ids = swapped.load_ids  # the side's loads, now the source's, and the swap's own
+            print(f"full refresh: {', '.join(swapped.tables) or 'no tables'} swapped in at once", flush=True)
+        rows = {table: n for table, n in sorted(normalized.row_counts.items()) if not table.startswith("_dlt")}
         action = spec.options.describe()
         record = RunRecord(source.name, Status.OK, spec.started, time.time(), rows, load_ids, "", spec.log, action)
         # While the lock is held anyway: record the run and refresh the staging models, so neither
