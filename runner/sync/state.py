@@ -180,6 +180,7 @@ def reset(project: Project, source: Source, resources: list[str], yes: bool, loc
         names = sorted({c.resource for c in saved})
         pipeline_drop(it.pipeline, resources=names, state_only=True)()
         record(project, it, source, f"state reset of {', '.join(names)}", started)
+    refresh_read_copy(it.target, lock_timeout)
     print(f"state reset: {source.name} {', '.join(names)} will start from their initial values at the next sync")
     return 0
 
@@ -210,6 +211,7 @@ def set_cursor(project: Project, source: Source, resource: str, text: str, yes: 
         pipeline.normalize()
         pipeline.load()
         record(project, it, source, f"state set {resource}.{cursor.column}={value}", started)
+    refresh_read_copy(it.target, lock_timeout)
     print(f"state set: the next sync of {source.name} reads {resource} from {cursor.column} {value}")
     return 0
 
@@ -234,6 +236,7 @@ def drop_resource(project: Project, source: Source, resources: list[str], yes: b
         pipeline_drop(it.pipeline, resources=resources)()
         kept = drop_staging_models(project, source, tables, it.target)
         record(project, it, source, f"source drop of {', '.join(resources)}", started)
+    refresh_read_copy(it.target, lock_timeout)
     print(f"source drop: dropped {', '.join(tables)} of {source.dataset} and the state of {', '.join(resources)}")
     for line in kept:
         print(line)
@@ -253,6 +256,13 @@ def drop_staging_models(project: Project, source: Source, tables: list[str], tar
         elif path.exists():
             kept.append(f"kept {project.relative(path)}: you edited it; delete it yourself if it is no longer needed")
     return kept + staging.generate_locked(project, target, [source])[0]
+
+
+def refresh_read_copy(target, lock_timeout: float) -> None:
+    """Tools that read the DuckDB read copy see the change too, as after a sync (runner/warehouse/read_copy.py)."""
+    from runner.warehouse import read_copy
+
+    read_copy.refresh(target, lock_timeout)
 
 
 def check_resources(source: Source, wanted: list[str], known: list[str]) -> None:

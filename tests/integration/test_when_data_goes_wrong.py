@@ -272,6 +272,11 @@ def drop_and_history(project, engine):
     )
     assert engine.tables("raw_shop") & {"transactions", "customers"} == set() and not model.exists()
     assert edited.exists()
+    if not engine.pg:  # tools reading the read copy see the drop too
+        with duckdb.connect(str(project.root / "data" / "read" / "warehouse.duckdb"), read_only=True) as copy:
+            assert "transactions" not in {
+                name for (name,) in copy.execute("select table_name from duckdb_tables()").fetchall()
+            }
     shown = json.loads(project.dango("state", "show", "shop", "--json", check=0).stdout)
     assert {c["resource"]: c["last_value"] for c in shown["cursors"]} == {"orders": "2024-02-05"}
 
