@@ -1,4 +1,6 @@
-"""Dango loads data sources into a warehouse with dlt and transforms it with dbt, from one folder.
+"""Dango loads your data into one warehouse and keeps it fresh: each source is a Python function written
+with dlt (an API, a database, files), loaded into a DuckDB file (or PostgreSQL, or MotherDuck), and dbt
+builds staging and mart tables from what came in. Run it by hand, or every night from cron.
 
 This module is the command line (`bin/dango COMMAND`): one function per command, each registered
 with `@command` beside a function that adds its options. Every command returns its exit code; an
@@ -19,6 +21,11 @@ Command = Callable[[argparse.Namespace], int]
 Options = Callable[[argparse.ArgumentParser], None]
 # (name, function, options, aliases, takes dbt's options): in the order `--help` lists them.
 COMMANDS: list[tuple[str, Command, Options, tuple[str, ...], bool]] = []
+# Commands that hand every argument after their name to another program, untouched (args.rest).
+PASSTHROUGH = ("python", "dbt", "dlt")
+EPILOG = """start: `dango init DIR` makes a project; write a source in custom_sources/, register it in
+.dango/sources.yml, then `dango sync` loads it and `dango transform` runs dbt. `dango help COMMAND`
+explains a command. Docs: docs/your-own-project.md and README.md in Dango's folder."""
 GROUPS = {
     "source": "work with sources: `source list|drop`",
     "state": "see and change the incremental cursors dlt saved for a source: `state show|reset|set`",
@@ -58,13 +65,18 @@ def init_options(parser: argparse.ArgumentParser) -> None:
 def cmd_init(args) -> int:
     """Create a new, empty project. Example: bin/dango init ~/analytics"""
     from runner.config import scaffold
+    from runner.config.dango_copy import version
 
     written = scaffold.init(Path(args.dir))
     root = Path(args.dir).expanduser().resolve()
     print(f"created a Dango project in {root}")
     for path in written:
         print(f"  {path.relative_to(root)}")
-    print("next: add a source in custom_sources/, register it in .dango/sources.yml, then `bin/dango sync`")
+    print(f"  bin/, runner/, schema/, Makefile: its own copy of Dango {version()}")
+    print(
+        f"next: cd {root}, add a source in custom_sources/, register it in .dango/sources.yml, then `make sync` "
+        "(the first run installs the project's .venv, a minute or two)"
+    )
     return 0
 
 
@@ -455,6 +467,72 @@ def cmd_schedule(args) -> int:
     return 0
 
 
+@command("upgrade")
+def cmd_upgrade(args) -> int:
+    """Replace the project's copy of Dango with this Dango's files.
+    Run the newer Dango's bin/dango from the project. Example: ~/dango/bin/dango upgrade"""
+    import subprocess
+
+    from runner.config import dango_copy
+
+    project = find_project(args.project_dir)
+    old, changes = dango_copy.upgrade(project)
+    counts = ", ".join(f"{len(names)} {kind}" for kind, names in changes.items())
+    print(f"upgrade: {project.root}: Dango {old} -> {dango_copy.version()} ({counts} files)")
+    for mark, kind in (("+", "added"), ("~", "changed"), ("-", "removed")):
+        for name in changes[kind]:
+            print(f"  {mark} {name}")
+    if (project.root / ".venv").exists():
+        print("upgrade: bringing .venv up to date (bin/setup)", flush=True)
+        return subprocess.run([str(project.root / "bin" / "setup")], check=False).returncode
+    print("upgrade: done; the project's .venv is built by its first `make setup` or `bin/dango` command")
+    return 0
+
+
+def install_command_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--dir", default="~/.local/bin", help="where to write it (default: ~/.local/bin)")
+
+
+@command("install-command", install_command_options)
+def cmd_install_command(args) -> int:
+    """Put a `dango` command on PATH that runs the bin/dango of the project you are in.
+    Example: bin/dango install-command --dir ~/bin"""
+    from runner.config import launcher
+
+    path = launcher.install(Path(args.dir))
+    print(f"wrote {path}: `dango` runs the bin/dango of the project you are in")
+    if not launcher.on_path(path.parent):
+        print(f'note: {path.parent} is not on your PATH; add `export PATH="{path.parent}:$PATH"` to ~/.profile')
+    return 0
+
+
+@command("python")
+def cmd_python(args) -> int:
+    """Run the project's Python, with .env and .dlt/ as a sync has them.
+    Every argument goes to python. Example: bin/dango python custom_sources/my_api.py"""
+    from runner.sync import tools
+
+    return tools.python(find_project(args.project_dir), args.rest)
+
+
+@command("dbt")
+def cmd_dbt(args) -> int:
+    """Run dbt's own command line on the project's dbt/ folder and warehouse.
+    Every argument goes to dbt; a command that opens the warehouse holds its lock. Example: bin/dango dbt ls"""
+    from runner.transform import dbt_cli
+
+    return dbt_cli.run(find_project(args.project_dir), args.rest, DEFAULT_LOCK_TIMEOUT)
+
+
+@command("dlt")
+def cmd_dlt(args) -> int:
+    """Run dlt's own command line in the project, on its pipelines in data/pipelines.
+    Every argument goes to dlt. Example: bin/dango dlt pipeline my_api info"""
+    from runner.sync import tools
+
+    return tools.dlt(find_project(args.project_dir), args.rest, DEFAULT_LOCK_TIMEOUT)
+
+
 def migrate_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--to", required=True, choices=["postgres", "motherduck"], help="the engine sources.yml's warehouse now is"
@@ -543,7 +621,9 @@ def parser() -> argparse.ArgumentParser:
         default=argparse.SUPPRESS,
         help="the project root (default: $DANGO_PROJECT_DIR, else the nearest folder above with .dango/sources.yml)",
     )
-    top = argparse.ArgumentParser(prog="dango", description=__doc__.splitlines()[0], parents=[common])
+    description = __doc__.split("\n\n")[0].replace("\n", " ")
+    top = argparse.ArgumentParser(prog="dango", description=description, epilog=EPILOG, parents=[common])
+    top.add_argument("--version", action=VersionAction, help="print Dango's version and the commit it came from")
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
     groups: dict[str, argparse._SubParsersAction] = {}
     for name, function, options, aliases, dbt in COMMANDS:
@@ -556,24 +636,67 @@ def parser() -> argparse.ArgumentParser:
         if dbt:
             doc = doc.replace(". Example", ". Options Dango does not know go to dbt; `--` ends Dango's. Example")
             usage = f"dango {sub} [--project-dir DIR] [--lock-timeout SECONDS] [DBT OPTION ...]"
+        if name in PASSTHROUGH:
+            usage = f"dango [--project-dir DIR] {name} [{name.upper()} ARGUMENT ...]"
         subparser = (groups[group] if group else commands).add_parser(
             sub,
             help=doc.splitlines()[0],
             description=doc,
-            parents=[] if name == "init" else [common],
+            parents=[] if name in ("init", "install-command") else [common],
             aliases=list(aliases),
             usage=usage,
             # Never take an option dbt knows for an abbreviation of one of Dango's.
             allow_abbrev=not dbt,
+            add_help=name not in PASSTHROUGH,  # `dango dbt --help` is dbt's
         )
         options(subparser)
         subparser.set_defaults(run=function, **({"dbt_args": []} if dbt else {}))
     return top
 
 
+class VersionAction(argparse.Action):
+    """--version, with the commit read only when asked for."""
+
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from runner.config.dango_copy import version
+
+        print(f"dango {version()}")
+        parser.exit()
+
+
+def split_passthrough(argv: list[str]) -> tuple[list[str], list[str]]:
+    """Dango's arguments up to a passthrough command's name, and the rest, for that program."""
+    i = 0
+    while i < len(argv):
+        if argv[i] == "--project-dir":
+            i += 2
+        elif argv[i].startswith("--project-dir="):
+            i += 1
+        else:
+            break
+    if i < len(argv) and argv[i] in PASSTHROUGH:
+        return argv[: i + 1], argv[i + 1 :]
+    return argv, []
+
+
 def main(argv=None) -> int:
     top = parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv in ([], ["help"]):
+        top.print_help()
+        return 0
+    if argv[0] == "help" and argv[1:2] and argv[1] in PASSTHROUGH:
+        doc = next(function.__doc__ for name, function, *_ in COMMANDS if name == argv[1])
+        print(f"usage: dango [--project-dir DIR] {argv[1]} [ARGUMENT ...]\n\n{doc}")
+        return 0
+    if argv[0] == "help":
+        argv = [*argv[1:], "--help"]
+    argv, rest = split_passthrough(argv)
     args, extra = top.parse_known_args(argv)
+    args.rest = rest
     if extra and not hasattr(args, "dbt_args"):
         top.error(f"unrecognized arguments: {' '.join(extra)}")
     if extra:
