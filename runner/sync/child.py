@@ -24,6 +24,7 @@ from pathlib import Path
 from runner import warehouse
 from runner.config.errors import DangoError, GaveUpWaiting
 from runner.config.project import Project
+from runner.sync import tables
 from runner.sync.handoff import ChildResult, ChildSpec, RunRecord, Status
 from runner.sync.loader import SourceError, check_kwargs, load_function
 
@@ -98,7 +99,7 @@ def run(spec: ChildSpec, project: Project, target) -> ChildResult:
     side = refresh.prepare_side(source, project, target, locked) if full_refresh(spec, pipeline) else None
     loader = side or pipeline
     columns_before = schema_changes.columns_by_table(loader.default_schema if loader.default_schema_name else None)
-    extract_with_retries(loader, function, spec, dlt_settings.loader_file_format())
+    extracted = extract_with_retries(loader, function, spec, dlt_settings.loader_file_format())
     normalized = loader.normalize()
     read_guard.uninstall()
     with locked():
@@ -110,7 +111,7 @@ def run(spec: ChildSpec, project: Project, target) -> ChildResult:
             swapped = refresh.swap_in(pipeline, side, list(spec.options.resources))
             load_ids = swapped.load_ids  # the side's loads, now the source's, and the swap's own
             print(f"full refresh: {', '.join(swapped.tables) or 'no tables'} swapped in at once", flush=True)
-        rows = {table: n for table, n in sorted(normalized.row_counts.items()) if not table.startswith("_dlt")}
+        rows = tables.rows(normalized.row_counts, tables.names(loader, extracted))
         action = spec.options.describe()
         record = RunRecord(source.name, Status.OK, spec.started, time.time(), rows, load_ids, "", spec.log, action)
         # While the lock is held anyway: record the run and refresh the staging models, so neither
@@ -177,13 +178,14 @@ def load_pending(pipeline, locked) -> None:
         pipeline.sync_destination()
 
 
-def extract_with_retries(pipeline, function, spec: ChildSpec, file_format: str | None) -> None:
-    """Extract, building the source anew for each attempt after a transient error."""
+def extract_with_retries(pipeline, function, spec: ChildSpec, file_format: str | None):
+    """Extract, building the source anew for each attempt after a transient error; the source extracted."""
     retries = spec.source.retries
     for attempt in range(retries + 1):
         try:
-            pipeline.extract(call_source(function, spec, pipeline), loader_file_format=file_format)
-            return
+            data = call_source(function, spec, pipeline)
+            pipeline.extract(data, loader_file_format=file_format)
+            return data
         except Exception as error:
             if attempt == retries or not is_transient(error):
                 raise

@@ -291,7 +291,13 @@ def report_lines(result: ChildResult) -> list[str]:
 
 
 def print_summary(results: list[ChildResult], seconds: float) -> None:
-    failed = [result.name for result in results if result.status != Status.OK]
-    ok = len(results) - len(failed)
-    tail = f" (failed: {', '.join(failed)})" if failed else ""
-    say(f"summary: {ok} ok, {len(failed)} failed in {seconds:.1f}s{tail}")
+    """`N ok, N failed` always (a timeout is a failure), then `N cancelled` when a signal stopped some."""
+    by_status = {status: [r.name for r in results if r.status == status] for status in Status}
+    failed = by_status[Status.FAILED] + by_status[Status.TIMED_OUT]
+    cancelled = by_status[Status.CANCELLED]
+    counts = f"{len(by_status[Status.OK])} ok, {len(failed)} failed" + (
+        f", {len(cancelled)} cancelled" if cancelled else ""
+    )
+    names = [f"{what}: {', '.join(found)}" for what, found in (("failed", failed), ("cancelled", cancelled)) if found]
+    tail = f" ({'; '.join(names)})" if names else ""
+    say(f"summary: {counts} in {seconds:.1f}s{tail}")
