@@ -24,9 +24,10 @@ from pathlib import Path
 from runner import warehouse
 from runner.config.errors import DangoError, GaveUpWaiting
 from runner.config.project import Project
-from runner.sync import tables
+from runner.sync import progress, tables
 from runner.sync.handoff import ChildResult, ChildSpec, RunRecord, Status
 from runner.sync.loader import SourceError, check_kwargs, load_function
+from runner.sync.tracker import Tracker
 
 MAX_BACKOFF = 60
 TRANSIENT_HTTP_STATUS = {408, 429, 500, 502, 503, 504}
@@ -43,9 +44,10 @@ def main() -> int:
     project = Project(spec.root)
     target = warehouse.for_project(project, spec.warehouse)
     name = spec.source.name
+    tracker = Tracker(project.custom_sources).start()
     try:
-        with source_lock(spec, project, target):
-            result = run(spec, project, target)
+        with source_lock(spec, project, target, tracker):
+            result = run(spec, project, target, tracker)
     except KeyboardInterrupt:
         result = ChildResult(name, Status.CANCELLED, error=INTERRUPTED)
     except Exception as error:
@@ -53,13 +55,14 @@ def main() -> int:
             result = ChildResult(name, Status.CANCELLED, error=INTERRUPTED)
         else:
             result = ChildResult(name, Status.FAILED, **describe_failure(error, target))
+    tracker.stop()
     result.seconds = round(time.time() - started, 3)
     result.write(spec.result_path)
     return 0 if result.status == Status.OK else 1
 
 
 @contextmanager
-def source_lock(spec: ChildSpec, project: Project, target):
+def source_lock(spec: ChildSpec, project: Project, target, tracker: Tracker):
     """Held for the child's whole life: two syncs of one source never share its dlt working folder,
     nor, on an engine that several machines load into, its dataset."""
     from runner.warehouse import lock
@@ -67,24 +70,22 @@ def source_lock(spec: ChildSpec, project: Project, target):
     name, timeout = spec.source.name, spec.lock_timeout
     path = project.data / "locks" / f"{name}.lock"
     path.parent.mkdir(parents=True, exist_ok=True)
-
-    def announce(holder: str) -> None:
-        print(f"waiting for another run of this source, held by {holder}", flush=True)
-
+    announce = tracker.wait_for("another run of this source")
     with lock.hold(path, timeout, f"dango sync {name}", announce), target.source_lock(name, timeout, announce):
         yield
 
 
-def run(spec: ChildSpec, project: Project, target) -> ChildResult:
+def run(spec: ChildSpec, project: Project, target, tracker: Tracker) -> ChildResult:
     sys.path.insert(0, str(project.custom_sources))
     from runner.sync import dlt_settings, recovery, refresh, schema_changes
     from runner.warehouse import read_guard
 
     dlt_settings.register(target.dlt_defaults())
+    announce_wait = tracker.wait_for("the warehouse lock")
     target.guard_reads(spec.lock_timeout, announce_wait, lambda: wait_for_earlier(spec))
     source = spec.source
     function = load_function(source.module, source.function, project)
-    pipeline = make_pipeline(source, project, target)
+    pipeline = make_pipeline(source, project, target, tracker)
 
     def locked():
         return target.write_lock(spec.lock_timeout, f"dango sync {source.name}", on_wait=announce_wait)
@@ -155,9 +156,11 @@ def wait_for_earlier(spec: ChildSpec) -> None:
 
     markers = [spec.run_dir / f"{name}.done" for name in spec.earlier]
 
-    def announce() -> None:
+    def announce():
         waiting = ", ".join(m.stem for m in markers if not m.exists())
-        print(f"waiting for {waiting} (listed before this source) to finish, then reading the warehouse")
+        began = time.monotonic()
+        progress.say(f"waiting for {waiting} (listed before this source) to finish, then reading the warehouse")
+        return lambda: progress.say(f"done waiting for {waiting} after {time.monotonic() - began:.1f}s")
 
     if not lock.poll(lambda: all(marker.exists() for marker in markers), spec.lock_timeout, announce, 0.1):
         raise GaveUpWaiting(
@@ -168,7 +171,7 @@ def wait_for_earlier(spec: ChildSpec) -> None:
 
 def load_pending(pipeline, locked) -> None:
     """Finish the packages an interrupted run extracted or normalized, before extracting anew."""
-    print("loading what an interrupted earlier run left pending", flush=True)
+    progress.say("loading what an interrupted earlier run left pending")
     if pipeline.list_extracted_load_packages():
         pipeline.normalize()
     with locked():
@@ -190,11 +193,11 @@ def extract_with_retries(pipeline, function, spec: ChildSpec, file_format: str |
             if attempt == retries or not is_transient(error):
                 raise
             delay = min(2**attempt, MAX_BACKOFF)
-            print(f"attempt {attempt + 1} failed: {one_line(error)}; retrying in {delay}s", flush=True)
+            progress.say(f"attempt {attempt + 1} failed: {one_line(error)}; retrying in {delay}s")
             time.sleep(delay)
 
 
-def make_pipeline(source, project: Project, target):
+def make_pipeline(source, project: Project, target, tracker: Tracker):
     import dlt
 
     return dlt.pipeline(
@@ -202,6 +205,7 @@ def make_pipeline(source, project: Project, target):
         pipelines_dir=str(project.pipelines_dir),
         destination=target.destination(),
         dataset_name=source.dataset,
+        progress=tracker,
     )
 
 
@@ -220,10 +224,6 @@ def call_source(function, spec: ChildSpec, pipeline):
     if pipeline.default_schema_name:  # a full refresh's side pipeline has none: it is the fix
         schema_changes.declared_changes(options.selected(made, (), source.name), pipeline.default_schema, source.name)
     return made
-
-
-def announce_wait(holder: str) -> None:
-    print(f"waiting for the warehouse lock, held by {holder}", flush=True)
 
 
 def describe_failure(error: BaseException, target) -> dict:

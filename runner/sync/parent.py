@@ -25,15 +25,15 @@ from runner.config import environment
 from runner.config.errors import DangoError, Stopped
 from runner.config.project import Project
 from runner.config.sources_yml import Source
-from runner.sync import history, logs, process
+from runner.sync import history, logs, process, progress
 from runner.sync.handoff import ChildResult, ChildSpec, Status, record_of
+from runner.sync.live import display
 from runner.sync.options import SyncOptions
 from runner.sync.process import stop_on_signals
 from runner.warehouse import read_copy
 
 # Sources mostly wait on networks, so more than one per core pays; eight bounds memory.
 DEFAULT_JOBS = min(8, 2 * (os.cpu_count() or 1))
-_output_lock = threading.Lock()
 EXIT_OK, EXIT_FAILED = 0, 1
 
 
@@ -71,7 +71,7 @@ def sync(
     pool = ThreadPoolExecutor(max_workers=max(1, jobs))
     futures = []
     try:
-        with stop_on_signals():
+        with stop_on_signals(), display.showing():
             futures = [
                 pool.submit(run_source, project, s, env, lock_timeout, timeout or s.timeout, run, earlier)
                 for s, earlier in zip(sources, (sources[:i] for i in range(len(sources))), strict=True)
@@ -154,9 +154,11 @@ def run_source(project, source: Source, env: dict, lock_timeout: float, timeout:
         if child is None:
             return None
         say(f"[{source.name}] started")
+        display.started(source.name)
         try:
-            child.relay(lambda line: emit(f"[{source.name}] | {redact(line)}", log))
+            child.relay(lambda line: relay_line(source.name, line, redact, log))
         finally:
+            display.finished(source.name)
             run.done(child)
         result = read_result(result_path, source.name, child, time.time() - started)
         finish(project, run.target, spec, result, redact, log)
@@ -186,13 +188,19 @@ def finish(project: Project, target, spec: ChildSpec, result: ChildResult, redac
 
 
 def say(line: str) -> None:
-    """Print one whole line: sources running side by side never interleave within a line."""
-    with _output_lock:
-        try:
-            sys.stdout.write(line + "\n")
-            sys.stdout.flush()
-        except OSError:
-            pass  # the reader went away (`| head`, a closed terminal): the sync goes on, logs keep it all
+    display.write(line)
+
+
+def relay_line(name: str, line: str, redact, log) -> None:
+    """A line of the child's: the source's own output behind `|`, or a message of Dango's (progress.py)."""
+    text, kind, payload = progress.parse(line)
+    if text or not kind:
+        display.printed(name)
+        emit(f"[{name}] | {redact(text)}", log)
+    if kind == "say":
+        emit(f"[{name}] {redact(payload)}", log)
+    elif kind == "progress":
+        display.progress(name, payload)
 
 
 def emit(line: str, log) -> None:

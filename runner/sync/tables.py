@@ -1,0 +1,22 @@
+"""The tables of a source, for its `ok` line: every one of them, with 0 where this run brought nothing.
+
+dlt counts only the tables that got rows, and a resource that yielded nothing never reaches the
+schema, so the tables are those of the pipeline's schema (child tables of earlier runs too) and
+those the source's selected resources name.
+"""
+
+DLT_PREFIX = "_dlt"
+
+
+def names(pipeline, extracted) -> set[str]:
+    """Every data table of the source: in the schema, or named by a selected resource."""
+    tables = {table["name"] for table in pipeline.default_schema.data_tables(include_incomplete=True)}
+    resources = extracted.resources.selected.values() if hasattr(extracted, "resources") else [extracted]
+    tables |= {r.table_name for r in resources if isinstance(getattr(r, "table_name", None), str)}
+    return {name for name in tables if not name.startswith(DLT_PREFIX)}
+
+
+def rows(row_counts: dict[str, int], tables: set[str]) -> dict[str, int]:
+    """Rows per table, sorted by name: this run's count, 0 for a table that got none."""
+    counted = {table: n for table, n in row_counts.items() if not table.startswith(DLT_PREFIX)}
+    return {table: counted.get(table, 0) for table in sorted(tables | set(counted))}
