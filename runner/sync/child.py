@@ -24,7 +24,7 @@ from pathlib import Path
 from runner import warehouse
 from runner.config.errors import DangoError, GaveUpWaiting
 from runner.config.project import Project
-from runner.sync import progress, tables
+from runner.sync import explain, progress, tables
 from runner.sync.handoff import ChildResult, ChildSpec, RunRecord, Status
 from runner.sync.loader import SourceError, check_kwargs, load_function
 from runner.sync.tracker import Tracker
@@ -54,7 +54,7 @@ def main() -> int:
         if isinstance(root_cause(error), KeyboardInterrupt):  # dlt wraps it in PipelineStepFailed
             result = ChildResult(name, Status.CANCELLED, error=INTERRUPTED)
         else:
-            result = ChildResult(name, Status.FAILED, **describe_failure(error, target))
+            result = ChildResult(name, Status.FAILED, **describe_failure(error, target, spec.source))
     tracker.stop()
     result.seconds = round(time.time() - started, 3)
     result.write(spec.result_path)
@@ -226,7 +226,7 @@ def call_source(function, spec: ChildSpec, pipeline):
     return made
 
 
-def describe_failure(error: BaseException, target) -> dict:
+def describe_failure(error: BaseException, target, source) -> dict:
     """The error's first line and the last frames of the traceback where it was raised."""
     if isinstance(error, SourceError | DangoError):
         return {"error": str(error), "traceback": ""}
@@ -235,6 +235,9 @@ def describe_failure(error: BaseException, target) -> dict:
     if explained:
         return {"error": explained, "traceback": ""}
     frames = traceback.format_exception(type(root), root, root.__traceback__)
+    missing = explain.missing_config(root, source.function, source.name)
+    if missing:
+        return {"error": missing, "traceback": "", "log_only": "".join(frames)}
     return {"error": f"{type(root).__name__}: {str(root).strip()}", "traceback": "".join(frames[-4:])}
 
 

@@ -64,6 +64,7 @@ class ChildResult:
     rows: dict[str, int] = field(default_factory=dict)
     error: str = ""
     traceback: str = ""
+    log_only: str = ""  # details for the source's log, not the terminal (a long dlt exception)
     load_ids: list[str] = field(default_factory=list)
     record: RunRecord | None = None  # set when the child wrote it to the warehouse itself
     staging: list[str] = field(default_factory=list)  # the report lines on the staging models

@@ -173,6 +173,8 @@ def finish(project: Project, target, spec: ChildSpec, result: ChildResult, redac
         result.error += "; its pending load packages will be loaded first by the next sync"
     for line in report_lines(result) + result.staging:
         emit(line, log)
+    if result.log_only:
+        write_log(log, redact(result.log_only))
     record = result.record or record_of(spec, result, spec.started + result.seconds)
     entry = record.as_dict()
     # A run that cannot be recorded (full disk, damaged warehouse) is still reported above.
@@ -205,8 +207,12 @@ def relay_line(name: str, line: str, redact, log) -> None:
 
 def emit(line: str, log) -> None:
     say(line)
+    write_log(log, line)
+
+
+def write_log(log, text: str) -> None:
     try:
-        log.write(line + "\n")
+        log.write(text.rstrip("\n") + "\n")
         log.flush()
     except OSError:
         pass  # a full disk must not stop the run: the line is on stdout
