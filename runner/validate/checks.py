@@ -24,7 +24,7 @@ from runner.config.project import Project
 from runner.config.sources_yml import ConfigError, Source
 from runner.remote import git
 from runner.sync.loader import KWARGS_FIELD, MODULE_FIELD
-from runner.validate import unreferenced
+from runner.validate import env_names, unreferenced
 
 # A module's top level should only define things; one that takes this long is doing real work.
 IMPORT_TIMEOUT = 60
@@ -60,8 +60,9 @@ def check(project: Project) -> tuple[list[Problem], list[Source] | None]:
     if warning:
         print(warning, file=sys.stderr, flush=True)  # first, as sync and source list show it
     problems = warehouse_problems(project) + unreferenced_problems(project, sources) + git_problems(project)
+    environ = env_names.set_names(project)
     for source, inspected in zip(sources, inspect_all(project, sources), strict=True):
-        found = secret_problems(project, source) + inspected
+        found = secret_problems(project, source) + inspected + env_names.problems(project, source, environ)
         problems += found if source.enabled else [disabled(p) for p in found]
     return problems, sources
 
