@@ -47,12 +47,13 @@ class Tracker(Collector):
 
     # dlt's Collector interface
     def update(self, name, inc=1, total=None, inc_total=None, message=None, label=None) -> None:
-        if name == "Jobs":
+        """Called per batch of rows (per row, for a source that yields rows one by one): kept to a dict
+        update; the reporting thread notices the change."""
+        if name not in NOT_TABLES:
+            self.counts[name] += inc
+        elif name == "Jobs":
             self.jobs[0] += inc if not label else 0
             self.jobs[1] = max(self.jobs[1], total or 0) + (inc_total or 0)
-        elif name not in NOT_TABLES:
-            self.counts[name] += inc
-        self.changed = time.monotonic()
 
     def _start(self, step: str) -> None:
         self.step = STEPS.get(step.split(" ", 1)[0].lower(), step)
@@ -130,11 +131,13 @@ class Tracker(Collector):
         sys.stdout.flush()
 
     def _report_loop(self) -> None:
-        last = None
+        last = seen = None  # the counts last reported, and last seen
         quiet_for = interval()
         reported = time.monotonic()
         while not self._done.wait(WAKE_EVERY):
             counts = (self.step, self.phase, sum(self.counts.copy().values()), tuple(self.jobs))
+            if counts != seen:
+                self.changed, seen = time.monotonic(), counts
             since = time.monotonic() - reported
             try:
                 self._announce_wait()
