@@ -32,8 +32,12 @@ def tool_environment(project: Project) -> dict[str, str]:
 
 def python(project: Project, args: list[str]) -> int:
     """Replace this process with the project's Python: a script's folder first on its path, as with
-    `python script.py`; relative paths start at the folder it was started from."""
-    os.execve(sys.executable, [sys.executable, *args], tool_environment(project))
+    `python script.py`; relative paths start at the folder it was started from. dlt's state of a
+    pipeline run by hand stays in the project too (data/dlt/pipelines, apart from sync's pipelines):
+    dlt's default is ~/.dlt, or /var/dlt for root, shared by every project on the machine."""
+    env = tool_environment(project)
+    env.setdefault("DLT_DATA_DIR", str(project.data / "dlt"))
+    os.execve(sys.executable, [sys.executable, *args], env)
     return 0  # never reached: execve does not return
 
 

@@ -82,6 +82,7 @@ def test_a_new_project_works_by_itself_and_upgrades(tmp_path, env):
     standalone = own("python", "custom_sources/my_api.py")
     assert "is LOADED and contains no failed jobs" in standalone.stdout
     assert (root / "test_pipeline.duckdb").is_file(), standalone.stdout
+    assert (root / "data" / "dlt" / "pipelines" / "test_pipeline").is_dir()  # not the machine's ~/.dlt
     ran(["git", "init", "-q"], root, env)
     assert ran(["git", "status", "--porcelain", "--ignored"], root, env).stdout.count("test_pipeline.duckdb") == 1
     ran(["git", "check-ignore", "-q", "test_pipeline.duckdb", ".venv", "data"], root, env)
