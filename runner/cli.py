@@ -471,22 +471,9 @@ def cmd_schedule(args) -> int:
 def cmd_upgrade(args) -> int:
     """Replace the project's copy of Dango with this Dango's files.
     Run the newer Dango's bin/dango from the project. Example: ~/dango/bin/dango upgrade"""
-    import subprocess
-
     from runner.config import dango_copy
 
-    project = find_project(args.project_dir)
-    old, changes = dango_copy.upgrade(project)
-    counts = ", ".join(f"{len(names)} {kind}" for kind, names in changes.items())
-    print(f"upgrade: {project.root}: Dango {old} -> {dango_copy.version()} ({counts} files)")
-    for mark, kind in (("+", "added"), ("~", "changed"), ("-", "removed")):
-        for name in changes[kind]:
-            print(f"  {mark} {name}")
-    if (project.root / ".venv").exists():
-        print("upgrade: bringing .venv up to date (bin/setup)", flush=True)
-        return subprocess.run([str(project.root / "bin" / "setup")], check=False).returncode
-    print("upgrade: done; the project's .venv is built by its first `make setup` or `bin/dango` command")
-    return 0
+    return dango_copy.upgrade_and_report(find_project(args.project_dir))
 
 
 def install_command_options(parser: argparse.ArgumentParser) -> None:

@@ -7,6 +7,7 @@ release is the same folder, and a newer Dango changes a project only when `dango
 """
 
 import shutil
+import subprocess
 from pathlib import Path
 
 from runner import DANGO_ROOT, VERSION
@@ -77,6 +78,21 @@ def upgrade(project: Project) -> tuple[str, dict[str, list[str]]]:
         remove_empty_folders((project.root / name).parent, project.root)
     (project.root / COMMIT_FILE).write_text(commit() + "\n")
     return old_version, changes
+
+
+def upgrade_and_report(project: Project) -> int:
+    """`dango upgrade`: upgrade, list the files, then bring the project's .venv to the new pins."""
+    old, changes = upgrade(project)
+    counts = ", ".join(f"{len(names)} {kind}" for kind, names in changes.items())
+    print(f"upgrade: {project.root}: Dango {old} -> {version()} ({counts} files)")
+    for mark, kind in (("+", "added"), ("~", "changed"), ("-", "removed")):
+        for name in changes[kind]:
+            print(f"  {mark} {name}")
+    if not (project.root / ".venv").exists():
+        print("upgrade: done; the project's .venv is built by its first `make setup` or `bin/dango` command")
+        return 0
+    print("upgrade: bringing .venv up to date (bin/setup)", flush=True)
+    return subprocess.run([str(project.root / "bin" / "setup")], check=False).returncode
 
 
 def remove_empty_folders(folder: Path, root: Path) -> None:
