@@ -14,15 +14,19 @@ from runner import DANGO_ROOT, VERSION
 from runner.config.errors import DangoError
 from runner.config.project import Project
 from runner.remote import git
-from runner.remote.push import DANGO_PARTS, by_product, listed
 
+DANGO_PARTS = ("bin", "runner", "schema", "Makefile")  # what `remote push` ships as Dango's, too
 COMMIT_FILE = Path("runner") / "COMMIT"
 
 
 def dango_files(root: Path = DANGO_ROOT) -> dict[str, Path]:
     """Dango's files under `root`, by their path relative to it, as `remote push` lists them."""
-    names = [name for name in listed(root, DANGO_PARTS) if not by_product(name) and name != str(COMMIT_FILE)]
+    names = [name for name in git.listed(root, DANGO_PARTS) if not compiled(name) and name != str(COMMIT_FILE)]
     return {name: root / name for name in sorted(names) if (root / name).is_file()}
+
+
+def compiled(name: str) -> bool:
+    return "__pycache__" in name.split("/") or name.endswith(".pyc")
 
 
 def commit(root: Path = DANGO_ROOT) -> str:
