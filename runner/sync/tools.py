@@ -64,12 +64,17 @@ def dlt(project: Project, args: list[str], lock_timeout: float) -> int:
             child = subprocess.Popen(
                 [str(executable), *dlt_arguments(project, args)], cwd=project.root, env=tool_environment(project)
             )
-            return child.wait()
+            return exit_code(child.wait())
     except Stopped as stop:
         return stop.exit_code
     finally:
         if child is not None:
             process.stop(child)
+
+
+def exit_code(returncode: int) -> int:
+    """A child's exit code as a shell gives it: 128 + N for one killed by signal N."""
+    return 128 - returncode if returncode < 0 else returncode
 
 
 def announce_wait(holder: str) -> None:

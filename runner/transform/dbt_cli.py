@@ -16,6 +16,7 @@ from runner.config.errors import Stopped
 from runner.config.project import Project
 from runner.sync import process
 from runner.sync.process import stop_on_signals
+from runner.sync.tools import exit_code
 from runner.transform import dbt
 
 # dbt commands that read only the project's files (and `--help`, `--version`).
@@ -37,7 +38,7 @@ def run(project: Project, args: list[str], lock_timeout: float) -> int:
     try:
         with stop_on_signals(), lock if needs_lock(args) else nullcontext():
             child = subprocess.Popen([str(dbt.executable()), *args], cwd=project.root, env=env)
-            return child.wait()
+            return exit_code(child.wait())
     except Stopped as stop:
         return stop.exit_code
     finally:
