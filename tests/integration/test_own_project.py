@@ -106,4 +106,3 @@ def test_a_new_project_works_by_itself_and_upgrades(tmp_path, env):
     assert (root / "bin" / "requirements").stat().st_mode & 0o111
     assert not (root / "runner" / "retired").exists()
     assert "0123abc" not in own("--version").stdout
-    assert "[my_api] ok" in own("sync").stdout
