@@ -201,7 +201,7 @@ def relay_line(name: str, line: str, redact, log) -> None:
         emit(f"[{name}] | {redact(text)}", log)
     if kind == "say":
         emit(f"[{name}] {redact(payload)}", log)
-    elif kind == "progress":
+    elif kind == "progress" and isinstance(payload, dict):
         display.progress(name, payload)
 
 

@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 from collections import defaultdict
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from dlt.common.runtime.collector_base import Collector
@@ -29,6 +30,16 @@ NOT_TABLES = {"Resources", "Files", "Jobs"}
 HTTP_MODULES = ("/http/client.py", "/urllib3/", "/requests/", "/socket.py", "/ssl.py")
 
 
+@dataclass
+class Wait:
+    """A wait for a lock: announced once it has lasted ANNOUNCE_WAIT_AFTER, and then its end too."""
+
+    what: str
+    holder: str
+    began: float = field(default_factory=time.monotonic)
+    said: bool = False
+
+
 class Tracker(Collector):
     """Counts rows per table as dlt extracts and normalizes them, and reports from its own thread."""
 
@@ -41,7 +52,7 @@ class Tracker(Collector):
         self.changed = time.monotonic()
         self._main = threading.main_thread().ident
         self._done = threading.Event()
-        self._wait: dict | None = None  # the lock wait in progress: what, holder, began, said
+        self._wait: Wait | None = None  # the lock wait in progress
         self._wait_lock = threading.Lock()
         self._thread = threading.Thread(target=self._report_loop, name="dango-progress", daemon=True)
 
@@ -81,7 +92,7 @@ class Tracker(Collector):
         the reporting thread), and so is its end (by the callable returned, which the lock calls)."""
 
         def started(holder: str = ""):
-            wait = {"what": what, "holder": holder, "began": time.monotonic(), "said": False}
+            wait = Wait(what, holder)
             previous = self.phase
             self._wait = wait
             self.set_phase(f"waiting for {what}")
@@ -89,8 +100,8 @@ class Tracker(Collector):
             def ended() -> None:
                 with self._wait_lock:
                     self._wait = None
-                    if wait["said"]:
-                        say(f"got {what} after {time.monotonic() - wait['began']:.1f}s")
+                    if wait.said:
+                        say(f"got {what} after {time.monotonic() - wait.began:.1f}s")
                 self.set_phase(previous)
 
             return ended
@@ -100,23 +111,23 @@ class Tracker(Collector):
     def _announce_wait(self) -> None:
         with self._wait_lock:
             wait = self._wait
-            if wait and not wait["said"] and time.monotonic() - wait["began"] >= ANNOUNCE_WAIT_AFTER:
-                holder = f", held by {wait['holder']}" if wait["holder"] else ""
-                say(f"waiting for {wait['what']}{holder}")
-                wait["said"] = True
+            if wait and not wait.said and time.monotonic() - wait.began >= ANNOUNCE_WAIT_AFTER:
+                say(f"waiting for {wait.what}" + (f", held by {wait.holder}" if wait.holder else ""))
+                wait.said = True
 
     def snapshot(self) -> dict:
         rows = self.counts.copy()  # one C call: the source's thread may add a table meanwhile
-        state = {"step": self.step or self.phase, "rows": rows, "idle": time.monotonic() - self.changed}
+        idle = time.monotonic() - self.changed
+        state: dict = {"step": self.step or self.phase, "rows": rows, "idle": idle}
         if self.step == "loading" and self.jobs[1]:
             state["jobs"] = list(self.jobs)
-        if not self.phase.startswith("waiting for") and state["idle"] >= interval():
+        if not self.phase.startswith("waiting for") and idle >= interval():
             state["waiting"] = self.waiting_on()
         return state
 
     def waiting_on(self) -> str:
         """Where the source's thread is while it yields nothing: its own line, and an HTTP call under it."""
-        frame = sys._current_frames().get(self._main)
+        frame = sys._current_frames().get(self._main or 0)
         files = []
         while frame is not None:
             files.append((frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name))

@@ -33,16 +33,19 @@ def read_names(text: str) -> list[tuple[str, int]]:
         return []  # the import check reports it
     found = []
     for node in ast.walk(tree):
-        if isinstance(node, ast.Subscript) and _is(node.value, "environ") and _literal(node.slice):
-            found.append((node.slice.value, node.lineno))
-        elif isinstance(node, ast.Call) and len(node.args) == 1 and not node.keywords and _literal(node.args[0]):
+        if isinstance(node, ast.Subscript) and _is(node.value, "environ"):
+            name = _literal(node.slice)
+        elif isinstance(node, ast.Call) and len(node.args) == 1 and not node.keywords:
             function = node.func
             getenv = _is(function, "getenv")
             environ_get = (
                 isinstance(function, ast.Attribute) and function.attr == "get" and _is(function.value, "environ")
             )
-            if getenv or environ_get:
-                found.append((node.args[0].value, node.lineno))
+            name = _literal(node.args[0]) if getenv or environ_get else None
+        else:
+            continue
+        if name is not None:
+            found.append((name, node.lineno))
     return sorted(found, key=lambda item: item[1])
 
 
@@ -51,8 +54,9 @@ def _is(node: ast.AST, name: str) -> bool:
     return (isinstance(node, ast.Name) and node.id == name) or (isinstance(node, ast.Attribute) and node.attr == name)
 
 
-def _literal(node: ast.AST) -> bool:
-    return isinstance(node, ast.Constant) and isinstance(node.value, str)
+def _literal(node: ast.AST) -> str | None:
+    """The text of a string literal; None for anything else."""
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
 
 
 def problems(project: Project, source: Source, environ: dict[str, str]) -> list[Problem]:
