@@ -69,6 +69,7 @@ class Tracker(Collector):
     def _start(self, step: str) -> None:
         self.step = STEPS.get(step.split(" ", 1)[0].lower(), step)
         self.counts = defaultdict(int)
+        self.jobs = [0, 0]
         self.changed = time.monotonic()
 
     def _stop(self) -> None:
