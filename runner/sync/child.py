@@ -100,7 +100,7 @@ def run(spec: ChildSpec, project: Project, target, tracker: Tracker) -> ChildRes
     side = refresh.prepare_side(source, project, target, locked) if full_refresh(spec, pipeline) else None
     loader = side or pipeline
     columns_before = schema_changes.columns_by_table(loader.default_schema if loader.default_schema_name else None)
-    extracted = extract_with_retries(loader, function, spec, dlt_settings.loader_file_format())
+    resource_tables = extract_with_retries(loader, function, spec, dlt_settings.loader_file_format())
     normalized = loader.normalize()
     read_guard.uninstall()
     with locked():
@@ -112,7 +112,7 @@ def run(spec: ChildSpec, project: Project, target, tracker: Tracker) -> ChildRes
             swapped = refresh.swap_in(pipeline, side, list(spec.options.resources))
             load_ids = swapped.load_ids  # the side's loads, now the source's, and the swap's own
             print(f"full refresh: {', '.join(swapped.tables) or 'no tables'} swapped in at once", flush=True)
-        rows = tables.rows(normalized.row_counts, tables.names(loader, extracted))
+        rows = tables.rows(normalized.row_counts, tables.names(loader, resource_tables))
         action = spec.options.describe()
         record = RunRecord(source.name, Status.OK, spec.started, time.time(), rows, load_ids, "", spec.log, action)
         # While the lock is held anyway: record the run and refresh the staging models, so neither
@@ -182,13 +182,14 @@ def load_pending(pipeline, locked) -> None:
 
 
 def extract_with_retries(pipeline, function, spec: ChildSpec, file_format: str | None):
-    """Extract, building the source anew for each attempt after a transient error; the source extracted."""
+    """Extract, building the source anew for each attempt after a transient error; the tables its
+    resources name."""
     retries = spec.source.retries
     for attempt in range(retries + 1):
         try:
             data = call_source(function, spec, pipeline)
             pipeline.extract(data, loader_file_format=file_format)
-            return data
+            return tables.of_resources(data)
         except Exception as error:
             if attempt == retries or not is_transient(error):
                 raise

@@ -8,12 +8,17 @@ those the source's selected resources name.
 DLT_PREFIX = "_dlt"
 
 
-def names(pipeline, extracted) -> set[str]:
+def of_resources(extracted) -> set[str]:
+    """The tables the selected resources of a source (or a lone resource) name, where the name is fixed.
+    Read right after extraction, so the source object, with what its resources hold, can go."""
+    resources = extracted.resources.selected.values() if hasattr(extracted, "resources") else [extracted]
+    return {r.table_name for r in resources if isinstance(getattr(r, "table_name", None), str)}
+
+
+def names(pipeline, of_resources: set[str]) -> set[str]:
     """Every data table of the source: in the schema, or named by a selected resource."""
     tables = {table["name"] for table in pipeline.default_schema.data_tables(include_incomplete=True)}
-    resources = extracted.resources.selected.values() if hasattr(extracted, "resources") else [extracted]
-    tables |= {r.table_name for r in resources if isinstance(getattr(r, "table_name", None), str)}
-    return {name for name in tables if not name.startswith(DLT_PREFIX)}
+    return {name for name in tables | of_resources if not name.startswith(DLT_PREFIX)}
 
 
 def rows(row_counts: dict[str, int], tables: set[str]) -> dict[str, int]:
