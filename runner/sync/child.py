@@ -106,12 +106,12 @@ def run(spec: ChildSpec, project: Project, target, tracker: Tracker) -> ChildRes
     with locked():
         loaded = loader.load()
         for warning in schema_changes.variant_warnings(columns_before, loader.default_schema, source.name):
-            print(warning, flush=True)
+            progress.say(warning)
         load_ids = list(loaded.loads_ids)
         if side:
             swapped = refresh.swap_in(pipeline, side, list(spec.options.resources))
             load_ids = swapped.load_ids  # the side's loads, now the source's, and the swap's own
-            print(f"full refresh: {', '.join(swapped.tables) or 'no tables'} swapped in at once", flush=True)
+            progress.say(f"full refresh: {', '.join(swapped.tables) or 'no tables'} swapped in at once")
         rows = tables.rows(normalized.row_counts, tables.names(loader, resource_tables))
         action = spec.options.describe()
         record = RunRecord(source.name, Status.OK, spec.started, time.time(), rows, load_ids, "", spec.log, action)
@@ -198,16 +198,23 @@ def extract_with_retries(pipeline, function, spec: ChildSpec, file_format: str |
             time.sleep(delay)
 
 
-def make_pipeline(source, project: Project, target, tracker: Tracker):
+def make_pipeline(source, project: Project, target, tracker: Tracker | None = None):
+    """The source's pipeline; `tracker` counts its progress in a sync (runner/sync/state.py has none)."""
     import dlt
+    from dlt.common.runtime.collector import NULL_COLLECTOR
 
     return dlt.pipeline(
         pipeline_name=source.name,
         pipelines_dir=str(project.pipelines_dir),
         destination=target.destination(),
         dataset_name=source.dataset,
-        progress=tracker,
+        progress=tracker or NULL_COLLECTOR,
     )
+
+
+def announce_wait(holder: str) -> None:
+    """A lock wait of a command run outside a sync (runner/sync/state.py), printed as it starts."""
+    print(f"waiting for the warehouse lock, held by {holder}", flush=True)
 
 
 def call_source(function, spec: ChildSpec, pipeline):
