@@ -87,6 +87,14 @@ def sync_options(parser: argparse.ArgumentParser) -> None:
         help="stop any source that runs longer (default: each source's `timeout:`, else `defaults: timeout:`, "
         f"else {DEFAULTS['timeout']})",
     )
+    parser.add_argument(
+        "--resource",
+        action="extend",
+        nargs="+",
+        default=[],
+        metavar="R",
+        help="load only these resources (tables) of the one source named, such as: sync shop --resource orders",
+    )
 
 
 @command("sync", sync_options)
@@ -99,6 +107,8 @@ def cmd_sync(args) -> int:
     sources = load_sources(project, remember_valid=True)
     warn_unreferenced(project, sources)
     selected = parent.select(sources, args.names)
+    if args.resource:
+        selected = parent.only_resources(selected, args.names, args.resource)
     if not selected:
         print("sync: no enabled sources in .dango/sources.yml; nothing to do")
         return 0

@@ -25,7 +25,7 @@ from runner import warehouse
 from runner.config.errors import DangoError, GaveUpWaiting
 from runner.config.project import Project
 from runner.sync.handoff import ChildResult, ChildSpec, RunRecord, Status
-from runner.sync.loader import SourceError, check_kwargs, load_function
+from runner.sync.loader import SourceError
 
 MAX_BACKOFF = 60
 TRANSIENT_HTTP_STATUS = {408, 429, 500, 502, 503, 504}
@@ -76,13 +76,14 @@ def source_lock(spec: ChildSpec, project: Project, target):
 
 def run(spec: ChildSpec, project: Project, target) -> ChildResult:
     sys.path.insert(0, str(project.custom_sources))
+    from runner import sources
     from runner.sync import dlt_settings, recovery
     from runner.warehouse import read_guard
 
     dlt_settings.register(target.dlt_defaults())
     target.guard_reads(spec.lock_timeout, announce_wait, lambda: wait_for_earlier(spec))
     source = spec.source
-    function = load_function(source.module, source.function, project)
+    function = sources.function_for(source, project)
     pipeline = make_pipeline(source, project, target)
 
     def locked():
@@ -188,10 +189,11 @@ def make_pipeline(source, project: Project, target):
 
 
 def call_source(function, spec: ChildSpec):
-    """Call the source function with function_kwargs; a wrong argument is the user's to fix."""
-    source = spec.source
-    check_kwargs(function, source.function, source.kwargs)
-    return function(**source.kwargs)
+    """The source of one attempt: the user's function called with function_kwargs, or a built-in
+    type's; a wrong argument is the user's to fix."""
+    from runner import sources
+
+    return sources.build(function, spec.source)
 
 
 def announce_wait(holder: str) -> None:

@@ -8,6 +8,7 @@ Every source's run is recorded in data/runs.jsonl and in the warehouse's dango.r
 The hand-off with the child (runner/sync/child.py) is typed in runner/sync/handoff.py.
 """
 
+import dataclasses
 import os
 import pickle
 import shutil
@@ -21,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from runner import warehouse
-from runner.config import environment
+from runner.config import environment, secret_refs
 from runner.config.errors import DangoError, Stopped
 from runner.config.project import Project
 from runner.config.sources_yml import Source
@@ -49,6 +50,13 @@ def select(sources: list[Source], names: list[str]) -> list[Source]:
             f"(known sources: {known}). Check the name, or register the source there."
         )
     return [by_name[name] for name in dict.fromkeys(names)]
+
+
+def only_resources(sources: list[Source], names: list[str], resources: list[str]) -> list[Source]:
+    """The one named source, set to load only `resources` (checked against its resources by its child)."""
+    if len(names) != 1:
+        raise DangoError("--resource needs exactly one source name, such as `bin/dango sync shop --resource orders`.")
+    return [dataclasses.replace(source, only_resources=tuple(dict.fromkeys(resources))) for source in sources]
 
 
 def sync(project: Project, sources: list[Source], lock_timeout: float, timeout: float | None, jobs: int) -> int:
@@ -118,8 +126,10 @@ class Run:
 
 
 def secret_kwargs(source: Source) -> list[str]:
-    """Literal function_kwargs values under secret-looking names, to redact like .env values."""
-    return [str(value) for _, value in environment.secret_literals(source.kwargs)]
+    """Literal function_kwargs values under secret-looking names, and the values of the variables
+    the source references (runner/config/secret_refs.py), to redact like .env values."""
+    literal = [str(value) for _, value in environment.secret_literals(source.kwargs)]
+    return literal + secret_refs.referenced_values(source, os.environ)
 
 
 def run_source(project, source: Source, env: dict, lock_timeout: float, timeout: float, run: Run, earlier):

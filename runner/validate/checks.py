@@ -33,10 +33,12 @@ EXIT_OK, EXIT_ERRORS = 0, 1
 
 def validate(project: Project, as_json: bool) -> int:
     """Check the project, print the problems for a person or as JSON, and return the exit code."""
+    from runner.sync.parent import secret_kwargs
+
     started = time.time()
     problems, sources = check(project)
     checked = None if sources is None else len(sources)
-    secrets = [value for source in sources or [] for _, value in environment.secret_literals(source.kwargs)]
+    secrets = [value for source in sources or [] for value in secret_kwargs(source)]
     redact = environment.redactor(project, secrets)
     problems = [dataclasses.replace(p, message=redact(p.message), fix=redact(p.fix)) for p in problems]
     errors = sum(p.level == ERROR for p in problems)
