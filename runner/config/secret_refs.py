@@ -71,7 +71,8 @@ def literal_secrets(value, path: tuple = ()) -> Iterator[tuple[tuple, str]]:
         for key, item in value.items():
             name = str(key)
             secret_name = looks_secret(name) or name.lower() in SECRET_HEADERS
-            if secret_name and _is_literal(item) and "://" not in str(item):  # a URL is checked below
+            literal = _is_literal(item) and not variable_of(item) and "://" not in str(item)  # URLs: below
+            if secret_name and literal:
                 yield path + (name,), "a secret"
             else:
                 yield from literal_secrets(item, path + (name,))

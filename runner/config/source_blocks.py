@@ -46,10 +46,10 @@ def block_problems(data: dict, lines: dict, where: str) -> list[Problem]:
             for path, what in secret_refs.literal_secrets(entry.get(kind), (kind,)):
                 variable = secret_refs.variable_for(name, path)
                 fix = (
-                    f"sources.yml is committed: put it in .env as `{variable}=...` and write "
-                    f"`{path[-1]}: ${{{variable}}}` in its place (or set it in .dlt/secrets.toml, as dlt reads it)."
+                    f"put it in .env (kept out of git) as `{variable}=...`, and write `{path[-1]}: ${{{variable}}}` "
+                    "here instead."
                 )
-                problems.append(problem(path, f"{what} is written out in sources.yml", fix))
+                problems.append(problem(path, f"{what} is written out in sources.yml, which is committed", fix))
         for resource, settings in (entry.get("resources") or {}).items():
             value = ((settings or {}).get("incremental") or {}).get("initial_value")
             try:

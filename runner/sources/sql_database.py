@@ -11,6 +11,8 @@ The pyarrow backend is the default: it read 1,000,000 rows faster than SQLAlchem
 docs/sources-without-python.md).
 """
 
+from pathlib import Path
+
 from runner.sources import drivers
 from runner.sync.loader import SourceError
 
@@ -92,6 +94,10 @@ def check(config: dict, resources: dict) -> list[tuple[str, str, str]]:
     url = connection_url(config.get("credentials"))
     engine = sqlalchemy.create_engine(url)
     where = engine.url.render_as_string(hide_password=True)
+    sqlite_file = engine.url.database if engine.url.get_backend_name() == "sqlite" else None
+    if sqlite_file and sqlite_file != ":memory:" and not Path(sqlite_file).is_file():
+        # connecting would create an empty database there
+        return [(FIELD, f"no SQLite file {sqlite_file} (below the project folder)", "Check the path in the URL.")]
     try:
         with engine.connect() as connection:
             existing = set(sqlalchemy.inspect(connection).get_table_names(schema=config.get("schema")))

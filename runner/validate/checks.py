@@ -168,13 +168,9 @@ def inspect_all(project: Project, sources: list[Source]) -> list[list[Problem]]:
 
 
 def _spec(project: Project, source: Source) -> dict:
-    return {
-        "root": str(project.root),
-        "name": source.name,
-        "module": source.module,
-        "function": source.function,
-        "kwargs": source.kwargs,
-    }
+    """The fields of a Source that `runner.validate.inspect_source` builds it from."""
+    fields = ("name", "type", "module", "function", "kwargs", "config", "resources")
+    return {"root": str(project.root), **{name: getattr(source, name) for name in fields}}
 
 
 def _problems(where: str, source: Source, result: dict) -> list[Problem]:

@@ -1,8 +1,8 @@
 """`python -m runner.inspect_source`: check registered sources without running them, for validate.
 
 Started by `runner.validate.checks` with the project root as working folder and the environment a sync
-gives a source (.env loaded). Reads {"timeout": seconds, "sources": [{"root", "name", "module",
-"function", "kwargs"}, ...]} as JSON on stdin and writes one result per source, in order, as a JSON
+gives a source (.env loaded). Reads {"timeout": seconds, "sources": [{"root", "name", "type", "module",
+"function", "kwargs", "config", "resources"}, ...]} as JSON on stdin and writes one result per source, in order, as a JSON
 list on stdout: {"problems": [...]} (each with `field`, `message`, `fix`, and `file` and `line` when
 it points into the user's code), {"exit_code": n} for a check that died, or {"timed_out": true}.
 
@@ -12,7 +12,8 @@ own child down. A check imports the module (which runs its top-level code) but n
 source function, opens no pipeline and never touches the warehouse. Required arguments are resolved
 the way dlt resolves them when sync calls the function: same config sections, same providers
 (environment, .dlt/secrets.toml, .dlt/config.toml). What modules print goes to stderr, so stdout
-holds only the answer.
+holds only the answer. A built-in type (rest_api, sql_database, files) is built as sync builds it,
+which reads no data; a sql_database source connects and lists its tables.
 """
 
 import inspect
@@ -25,7 +26,9 @@ import time
 import traceback
 from pathlib import Path
 
+from runner.config import secret_refs
 from runner.config.project import Project
+from runner.config.sources_yml import Source
 from runner.sync.loader import KWARGS_FIELD, MODULE_FIELD, SourceError, check_kwargs, load_function
 
 ENV_PROVIDER = "Environment Variables"
@@ -85,7 +88,11 @@ def check(spec: dict) -> list[dict]:
     """The problems of one source, in the order a sync would meet them."""
     project = Project(Path(spec["root"]))
     sys.path.insert(0, str(project.custom_sources))
-    name, kwargs = spec["function"], spec["kwargs"]
+    source = Source(**{key: value for key, value in spec.items() if key != "root"})
+    unset = unset_references(source)
+    if unset or source.type != "dlt_native":
+        return unset or built_in_problems(source)
+    name, kwargs = source.function, secret_refs.resolve(source.kwargs, os.environ)
     try:
         function = load_function(spec["module"], name, project)
     except SourceError as error:
@@ -97,6 +104,43 @@ def check(spec: dict) -> list[dict]:
     except SourceError as error:
         return [problem(error.field, error.message, error.fix)]
     return missing_arguments(function, name, kwargs) + unresolved_config(function, name, kwargs)
+
+
+def unset_references(source: Source) -> list[dict]:
+    """A problem for each `${NAME}` or `{env: NAME}` whose variable is set nowhere."""
+    block, value = (KWARGS_FIELD, source.kwargs) if source.type == "dlt_native" else (source.type, source.config)
+    return [
+        problem(
+            ".".join((block, *map(str, path))),
+            f"{variable} is not set (.env or the environment), and this field refers to it",
+            f"Add `{variable}=...` to the project's .env (kept out of git), or set it in the environment.",
+        )
+        for path, variable in secret_refs.references(value)
+        if not os.environ.get(variable)
+    ]
+
+
+def built_in_problems(source: Source) -> list[dict]:
+    """A rest_api, sql_database or files source checked without reading data: dlt builds the source
+    (which checks a REST API config, and finds a missing package), and sql_database connects and
+    looks for its tables."""
+    import importlib
+
+    from runner.sources import hints
+
+    module = importlib.import_module(f"runner.sources.{source.type}")
+    config = secret_refs.resolve(source.config, os.environ)
+    try:
+        if hasattr(module, "check"):
+            return [problem(field, message, fix) for field, message, fix in module.check(config, source.resources)]
+        hints.apply(module.build(config, source.resources, source.name), source)
+    except SourceError as error:
+        return [problem(error.field, error.message, error.fix)]
+    except Exception as error:
+        text = str(error).strip().splitlines()
+        reason = f"{type(error).__name__}" + (f": {text[0]}" if text else "")
+        return [problem(source.type, f"dlt cannot build this source: {reason}", "Fix the block by dlt's docs for it.")]
+    return []
 
 
 def problem(field: str, message: str, fix: str, file: str | None = None, line: int | None = None) -> dict:
@@ -184,6 +228,7 @@ def section_context(function):
 
 def missing_config(name: str, field: str, traces: list, secret: bool) -> dict:
     """Name the environment variables dlt tried, and the one and the TOML section to set."""
+    traces = flat_traces(traces)
     tried = list(dict.fromkeys(t.key for t in traces if t.provider == ENV_PROVIDER))
     # dlt tries sources.<section>.<name>, then sources.<section>, ...: the section level is what
     # dlt's docs show and what one .env line can set for every function of the module.
@@ -202,6 +247,20 @@ def missing_config(name: str, field: str, traces: list, secret: bool) -> dict:
         f"(looked for {', '.join(tried) or field} in the environment and .dlt/)",
         where + ".",
     )
+
+
+def flat_traces(traces: list) -> list:
+    """The lookups of a field, those of an embedded configuration's fields (a database's
+    credentials: LookupTraces, which have no provider of their own) among them."""
+    from dlt.common.configuration.exceptions import LookupTraces
+
+    flat = []
+    for trace in traces:
+        if isinstance(trace, LookupTraces):
+            flat += flat_traces([t for nested in trace.traces.values() for t in nested])
+        else:
+            flat.append(trace)
+    return flat
 
 
 if __name__ == "__main__":
