@@ -1,0 +1,125 @@
+"""`type: rest_api` and `type: files` from sources.yml alone, each synced twice: exact row counts,
+no duplicates, and nothing loaded again that did not change."""
+
+import json
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+pytestmark = pytest.mark.integration
+
+HELPDESK = """
+version: '1.0'
+sources:
+  - name: helpdesk
+    type: rest_api
+    rest_api:
+      client:
+        base_url: {url}/v2/
+        auth:
+          type: bearer
+          token: ${{HELPDESK_TOKEN}}
+        paginator:
+          type: page_number
+          base_page: 1
+          page_param: page
+          total_path: total_pages
+      resource_defaults:
+        primary_key: id
+        write_disposition: merge
+      resources:
+        - name: tickets
+          endpoint:
+            path: tickets
+            data_selector: data
+            params:
+              per_page: 10
+              updated_since:
+                type: incremental
+                cursor_path: updated_at
+                initial_value: "2024-03-01T00:00:00Z"
+        - name: comments
+          endpoint:
+            path: tickets/{{resources.tickets.id}}/comments
+            data_selector: data
+            paginator: single_page
+"""
+
+
+def test_rest_api_paginated_authenticated_with_child_and_cursor(project, api):
+    project.write(".env", f"HELPDESK_TOKEN={api.api_key}\n")
+    project.write(".dango/sources.yml", HELPDESK.format(url=api.url))
+    project.dango("validate", check=0)
+    first = project.sync()
+    assert "comments 90, tickets 45" in first.stdout, first.stdout
+    assert len(api.seen("/v2/tickets")) == 5  # pages of 10
+    api.tickets[0]["updated_at"] = "2024-03-29T10:00:00Z"
+    api.tickets.append({"id": 46, "subject": "ticket 46", "updated_at": "2024-03-29T11:00:00Z"})
+    api.requests_seen.clear()
+    second = project.sync()
+    assert "comments 4, tickets 2" in second.stdout, second.stdout
+    assert api.seen("/v2/tickets")[0]["updated_since"] == "2024-03-28T10:00:00Z"  # the cursor was kept
+    assert project.query("select count(*), count(distinct id) from raw_helpdesk.tickets") == [(46, 46)]
+    assert project.query("select count(*), count(distinct id) from raw_helpdesk.comments") == [(92, 92)]
+    logs = "".join(path.read_text() for path in (project.root / "data" / "logs").rglob("*.log"))
+    assert api.api_key not in first.stdout + second.stdout + logs
+
+
+def write_files(folder, part: int) -> None:
+    """Part 1: two CSV files, a JSONL and a Parquet file; part 2 adds one file of each format."""
+    rows = {1: [(1, "a"), (2, "b"), (3, "c")], 2: [(4, "d"), (5, "e")]}[part]
+    for index, name in enumerate(["x", "y"][: 2 if part == 1 else 1]):
+        chunk = rows[index::2] if part == 1 else rows
+        text = "id,name\n" + "".join(f"{i},{n}\n" for i, n in chunk)
+        (folder / "csv" / f"{name}{part}.csv").write_text(text)
+    lines = "".join(json.dumps({"id": i, "name": n, "tags": [n]}) + "\n" for i, n in rows)
+    (folder / "jsonl" / f"events{part}.jsonl").write_text(lines)
+    table = pa.table({"id": [i for i, _ in rows], "name": [n for _, n in rows]})
+    pq.write_table(table, folder / "parquet" / f"part{part}.parquet")
+
+
+def test_files_csv_jsonl_parquet_loaded_once_each(project):
+    incoming = project.root / "incoming"
+    for folder in ("csv", "jsonl", "parquet"):
+        (incoming / folder).mkdir(parents=True)
+    write_files(incoming, 1)
+    project.write(
+        ".dango/sources.yml",
+        """
+        version: '1.0'
+        sources:
+          - name: csv_drop
+            type: files
+            files:
+              bucket_url: incoming/csv
+              format: csv
+              table_name: people
+          - name: jsonl_drop
+            type: files
+            files:
+              bucket_url: incoming/jsonl
+              format: jsonl
+          - name: parquet_drop
+            type: files
+            files:
+              bucket_url: incoming/parquet
+              format: parquet
+              file_glob: "*.parquet"
+            resources:
+              parquet_drop:
+                primary_key: id
+                write_disposition: merge
+        """,
+    )
+    project.dango("validate", check=0)
+    first = project.sync()
+    for table in ("people", "jsonl_drop", "parquet_drop"):
+        assert f"{table} 3" in first.stdout, first.stdout
+    unchanged = project.sync()
+    assert unchanged.stdout.count("no new rows") == 3, unchanged.stdout
+    write_files(incoming, 2)
+    project.sync()
+    for table in ("raw_csv_drop.people", "raw_jsonl_drop.jsonl_drop", "raw_parquet_drop.parquet_drop"):
+        assert project.query(f"select count(*), count(distinct id) from {table}") == [(5, 5)]
+    assert project.query("select name from raw_csv_drop.people where id = 4") == [("d",)]
