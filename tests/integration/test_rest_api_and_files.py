@@ -1,7 +1,9 @@
 """`type: rest_api` and `type: files` from sources.yml alone, each synced twice: exact row counts,
 no duplicates, and nothing loaded again that did not change."""
 
+import importlib.util
 import json
+import os
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -123,3 +125,49 @@ def test_files_csv_jsonl_parquet_loaded_once_each(project):
     for table in ("raw_csv_drop.people", "raw_jsonl_drop.jsonl_drop", "raw_parquet_drop.parquet_drop"):
         assert project.query(f"select count(*), count(distinct id) from {table}") == [(5, 5)]
     assert project.query("select name from raw_csv_drop.people where id = 4") == [("d",)]
+
+
+@pytest.fixture
+def s3():
+    if importlib.util.find_spec("moto") is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must run the S3 test, and moto is not installed: `make test` installs it")
+        pytest.skip("needs moto's S3 server: `make test` installs it (runner/requirements-test.txt)")
+    from tests.s3_server import S3Server
+
+    server = S3Server().start()
+    yield server
+    server.stop()
+
+
+def test_files_on_s3_loaded_once_each(project, s3):
+    from tests.s3_server import KEY_ID, SECRET
+
+    bucket = s3.client()
+    bucket.create_bucket(Bucket="drop")
+    bucket.put_object(Bucket="drop", Key="people/a.csv", Body=b"id,name\n1,a\n2,b\n3,c\n")
+    project.write(".env", f"S3_KEY_ID={KEY_ID}\nS3_SECRET={SECRET}\n")
+    project.write(
+        ".dango/sources.yml",
+        f"""
+        version: '1.0'
+        sources:
+          - name: s3_drop
+            type: files
+            files:
+              bucket_url: s3://drop/people
+              format: csv
+              credentials:
+                aws_access_key_id: ${{S3_KEY_ID}}
+                aws_secret_access_key: ${{S3_SECRET}}
+                endpoint_url: {s3.url}
+                region_name: us-east-1
+        """,
+    )
+    first = project.sync()
+    assert "s3_drop 3" in first.stdout, first.stdout
+    bucket.put_object(Bucket="drop", Key="people/b.csv", Body=b"id,name\n4,d\n5,e\n")
+    second = project.sync()
+    assert "s3_drop 2" in second.stdout, second.stdout
+    assert project.query("select count(*), count(distinct id) from raw_s3_drop.s3_drop") == [(5, 5)]
+    assert SECRET not in first.stdout + second.stdout
