@@ -43,3 +43,19 @@ def bucket(url: str) -> str:
             drivers.require([PROTOCOL_PACKAGES[protocol]], "files.bucket_url", f"a {protocol}:// bucket")
         return url
     return Path(url).expanduser().resolve().as_uri()
+
+
+def check(config: dict, resources: dict, name: str) -> list[tuple[str, str, str]]:
+    """Without listing a bucket: the package its protocol needs, a local folder that exists, and
+    `resources:` naming the one table. Each problem as (field, message, fix)."""
+    url = config["bucket_url"]
+    bucket(url)
+    problems = []
+    if "://" not in url and not Path(url).expanduser().is_dir():
+        fix = "Create it, or fix the path (relative to the project folder)."
+        problems.append(("files.bucket_url", f"no folder {config['bucket_url']}", fix))
+    table = config.get("table_name") or name
+    for resource in resources:
+        if resource != table:
+            problems.append((f"resources.{resource}", f"this source loads one table, `{table}`", "Name it here."))
+    return problems

@@ -86,7 +86,7 @@ def dlt_credentials():
     return found if isinstance(found, str) else dict(found)
 
 
-def check(config: dict, resources: dict) -> list[tuple[str, str, str]]:
+def check(config: dict, resources: dict, name: str) -> list[tuple[str, str, str]]:
     """Without reading rows: the connection opens, and the named tables (and those under
     `resources:`) exist. Each problem as (field, message, fix)."""
     import sqlalchemy
@@ -115,8 +115,8 @@ def check(config: dict, resources: dict) -> list[tuple[str, str, str]]:
                 ("sql_database.table_names", f"no table `{table}` in {in_schema}; tables there: {known}", "")
             )
     wanted = set(config.get("table_names") or existing)
-    for name in resources:
-        if name not in wanted:
+    for resource in resources:
+        if resource not in wanted:
             fix = "Fix the name: resources are the tables loaded."
-            problems.append((f"resources.{name}", f"`{name}` is not a table this source loads", fix))
+            problems.append((f"resources.{resource}", f"`{resource}` is not a table this source loads", fix))
     return problems

@@ -1,10 +1,11 @@
 """`python -m runner.inspect_source`: check registered sources without running them, for validate.
 
 Started by `runner.validate.checks` with the project root as working folder and the environment a sync
-gives a source (.env loaded). Reads {"timeout": seconds, "sources": [{"root", "name", "type", "module",
-"function", "kwargs", "config", "resources"}, ...]} as JSON on stdin and writes one result per source, in order, as a JSON
-list on stdout: {"problems": [...]} (each with `field`, `message`, `fix`, and `file` and `line` when
-it points into the user's code), {"exit_code": n} for a check that died, or {"timed_out": true}.
+gives a source (.env loaded). Reads {"timeout": seconds, "sources": [{"root", "name", "type",
+"module", "function", "kwargs", "config", "resources"}, ...]} as JSON on stdin and writes one result
+per source, in order, as a JSON list on stdout: {"problems": [...]} (each with `field`, `message`,
+`fix`, and `file` and `line` when it points into the user's code), {"exit_code": n} for a check that
+died, or {"timed_out": true}.
 
 Importing dlt takes most of a check's time, so it is imported once, and each source is then checked
 in a child forked from this process: a module that crashes, exits or hangs on import takes only its
@@ -132,7 +133,8 @@ def built_in_problems(source: Source) -> list[dict]:
     config = secret_refs.resolve(source.config, os.environ)
     try:
         if hasattr(module, "check"):
-            return [problem(field, message, fix) for field, message, fix in module.check(config, source.resources)]
+            checked = module.check(config, source.resources, source.name)
+            return [problem(field, message, fix) for field, message, fix in checked]
         hints.apply(module.build(config, source.resources, source.name), source)
     except SourceError as error:
         return [problem(error.field, error.message, error.fix)]
@@ -250,14 +252,16 @@ def missing_config(name: str, field: str, traces: list, secret: bool) -> dict:
 
 
 def flat_traces(traces: list) -> list:
-    """The lookups of a field, those of an embedded configuration's fields (a database's
-    credentials: LookupTraces, which have no provider of their own) among them."""
+    """The lookups of a field. An embedded configuration (a database's `credentials`) comes as
+    LookupTraces, with the lookups of each of its own fields: those of its first field, one level
+    up, stand for the field itself (SOURCES__SQL_DATABASE__CREDENTIALS, not ...__DRIVERNAME)."""
     from dlt.common.configuration.exceptions import LookupTraces
 
     flat = []
     for trace in traces:
         if isinstance(trace, LookupTraces):
-            flat += flat_traces([t for nested in trace.traces.values() for t in nested])
+            first = flat_traces(next(iter(trace.traces.values()), []))
+            flat += [t._replace(sections=t.sections[:-1], key=t.key.rsplit("__", 1)[0]) for t in first]
         else:
             flat.append(trace)
     return flat
