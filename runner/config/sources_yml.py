@@ -188,7 +188,7 @@ def _source(entry: dict, lines: dict, defaults: dict) -> Source:
         module=module,
         function=function,
         kwargs=kwargs or {},
-        config=entry.get(kind) if kind in BUILT_IN_TYPES else {},
+        config=(entry.get(kind) or {}) if kind in BUILT_IN_TYPES else {},
         resources=entry.get("resources") or {},
         enabled=entry.get("enabled", True),
         description=entry.get("description", ""),

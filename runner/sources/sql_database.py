@@ -75,7 +75,7 @@ def dlt_credentials():
     """`[sources.sql_database.credentials]` of .dlt/secrets.toml (or its environment variable)."""
     import dlt
 
-    found = dlt.secrets.get("sources.sql_database.credentials")
+    found: str | dict | None = dlt.secrets.get("sources.sql_database.credentials")
     if not found:
         raise SourceError(
             "no connection given",
