@@ -1,5 +1,7 @@
 """Secrets by reference in sources.yml: `${NAME}` or `{env: NAME}` stands for the variable NAME of
-the environment or the project's `.env`, resolved only in the source's own process.
+the environment or the project's `.env`, resolved only in the source's own process. In a
+dlt_native source's function_kwargs only `${NAME}` is one (`mappings=False`): a mapping such as
+`{env: prod}` may well be an argument of the user's function.
 
 sources.yml is committed, so a secret never goes there literally: `literal_secrets` finds the
 values a source type's block writes out under a secret-looking key (password, token, api_key...),
@@ -26,40 +28,40 @@ class MissingSecret(Exception):
         super().__init__(f"{variable} is not set")
 
 
-def variable_of(value) -> str | None:
+def variable_of(value, mappings: bool = True) -> str | None:
     """The variable a value refers to, or None for a literal."""
     if isinstance(value, str):
         match = REFERENCE.match(value.strip())
         return match.group(1) if match else None
-    if isinstance(value, Mapping) and set(value) == {"env"} and isinstance(value["env"], str):
+    if mappings and isinstance(value, Mapping) and set(value) == {"env"} and isinstance(value["env"], str):
         return value["env"]
     return None
 
 
-def references(value, path: tuple = ()) -> Iterator[tuple[tuple, str]]:
+def references(value, path: tuple = (), mappings: bool = True) -> Iterator[tuple[tuple, str]]:
     """(field path, variable) of every reference at any depth."""
-    variable = variable_of(value)
+    variable = variable_of(value, mappings)
     if variable:
         yield path, variable
     elif isinstance(value, Mapping):
         for key, item in value.items():
-            yield from references(item, path + (str(key),))
+            yield from references(item, path + (str(key),), mappings)
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            yield from references(item, path + (str(index),))
+            yield from references(item, path + (str(index),), mappings)
 
 
-def resolve(value, environ: Mapping[str, str], path: tuple = ()):
+def resolve(value, environ: Mapping[str, str], path: tuple = (), mappings: bool = True):
     """`value` with every reference replaced by its variable's value; MissingSecret for one unset."""
-    variable = variable_of(value)
+    variable = variable_of(value, mappings)
     if variable:
         if not environ.get(variable):
             raise MissingSecret(".".join(path), variable)
         return environ[variable]
     if isinstance(value, Mapping):
-        return {key: resolve(item, environ, path + (str(key),)) for key, item in value.items()}
+        return {key: resolve(item, environ, path + (str(key),), mappings) for key, item in value.items()}
     if isinstance(value, list):
-        return [resolve(item, environ, path + (str(index),)) for index, item in enumerate(value)]
+        return [resolve(item, environ, path + (str(index),), mappings) for index, item in enumerate(value)]
     return value
 
 
@@ -97,6 +99,7 @@ def variable_for(source: str, path: tuple) -> str:
 
 def referenced_values(source, environ: Mapping[str, str]) -> list[str]:
     """The values a source's references stand for, and the password of a URL among them: to redact."""
-    values = [environ.get(variable) for _, variable in references([source.kwargs, source.config])]
-    found = [v for v in values if v]
-    return found + [match.group("password") for match in map(URL_PASSWORD.match, found) if match]
+    found = [*references(source.kwargs, mappings=False), *references(source.config)]
+    values = [environ.get(variable) for _, variable in found]
+    given = [v for v in values if v]
+    return given + [match.group("password") for match in map(URL_PASSWORD.match, given) if match]

@@ -29,16 +29,16 @@ def build(function, source: Source):
 
     if source.type == "dlt_native":
         check_kwargs(function, source.function, source.kwargs)
-        built = function(**resolved(source.kwargs, KWARGS_FIELD))
+        built = function(**resolved(source.kwargs, KWARGS_FIELD, mappings=False))
     else:
         built = function(resolved(source.config, source.type), source.resources, source.name)
     return hints.apply(built, source)
 
 
-def resolved(value, field: str):
+def resolved(value, field: str, mappings: bool = True):
     """`value` with its secret references replaced, or SourceError naming the variable to set."""
     try:
-        return secret_refs.resolve(value, os.environ)
+        return secret_refs.resolve(value, os.environ, mappings=mappings)
     except secret_refs.MissingSecret as missing:
         path = ".".join(filter(None, (field, missing.path)))
         raise SourceError(

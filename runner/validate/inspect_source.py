@@ -93,7 +93,7 @@ def check(spec: dict) -> list[dict]:
     unset = unset_references(source)
     if unset or source.type != "dlt_native":
         return unset or built_in_problems(source)
-    name, kwargs = source.function, secret_refs.resolve(source.kwargs, os.environ)
+    name, kwargs = source.function, secret_refs.resolve(source.kwargs, os.environ, mappings=False)
     try:
         function = load_function(spec["module"], name, project)
     except SourceError as error:
@@ -109,14 +109,15 @@ def check(spec: dict) -> list[dict]:
 
 def unset_references(source: Source) -> list[dict]:
     """A problem for each `${NAME}` or `{env: NAME}` whose variable is set nowhere."""
-    block, value = (KWARGS_FIELD, source.kwargs) if source.type == "dlt_native" else (source.type, source.config)
+    native = source.type == "dlt_native"
+    block, value = (KWARGS_FIELD, source.kwargs) if native else (source.type, source.config)
     return [
         problem(
             ".".join((block, *map(str, path))),
             f"{variable} is not set (.env or the environment), and this field refers to it",
             f"Add `{variable}=...` to the project's .env (kept out of git), or set it in the environment.",
         )
-        for path, variable in secret_refs.references(value)
+        for path, variable in secret_refs.references(value, mappings=not native)
         if not os.environ.get(variable)
     ]
 

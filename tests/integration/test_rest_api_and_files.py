@@ -49,12 +49,40 @@ sources:
 """
 
 
+# A dlt_native source given the same token by reference, with `resources:` settings: a quoted
+# initial_value against datetime rows, and merge on a primary key its code does not declare.
+AUDIT = """
+import dlt
+from datetime import datetime, timezone
+
+
+@dlt.source
+def audit(api_key: str):
+    assert api_key.startswith("sk_test"), "the reference was not resolved"
+
+    @dlt.resource
+    def entries():
+        yield [{"id": d, "at": datetime(2024, 1, d, tzinfo=timezone.utc)} for d in range(1, 6)]
+
+    return entries
+"""
+AUDIT_SETTINGS = {
+    "entries": {
+        "primary_key": "id",
+        "write_disposition": "merge",
+        "incremental": {"cursor_path": "at", "initial_value": "2024-01-02T00:00:00+00:00"},
+    }
+}
+
+
 def test_rest_api_paginated_authenticated_with_child_and_cursor(project, api):
     project.write(".env", f"HELPDESK_TOKEN={api.api_key}\n")
     project.write(".dango/sources.yml", HELPDESK.format(url=api.url))
+    project.add_source("audit", AUDIT, kwargs={"api_key": "${HELPDESK_TOKEN}"}, resources=AUDIT_SETTINGS)
     project.dango("validate", check=0)
     first = project.sync()
     assert "comments 90, tickets 45" in first.stdout, first.stdout
+    assert "[audit] ok" in first.stdout and "entries 4" in first.stdout, first.stdout
     assert len(api.seen("/v2/tickets")) == 5  # pages of 10
     api.tickets[0]["updated_at"] = "2024-03-29T10:00:00Z"
     api.tickets.append({"id": 46, "subject": "ticket 46", "updated_at": "2024-03-29T11:00:00Z"})
@@ -64,6 +92,7 @@ def test_rest_api_paginated_authenticated_with_child_and_cursor(project, api):
     assert api.seen("/v2/tickets")[0]["updated_since"] == "2024-03-28T10:00:00Z"  # the cursor was kept
     assert project.query("select count(*), count(distinct id) from raw_helpdesk.tickets") == [(46, 46)]
     assert project.query("select count(*), count(distinct id) from raw_helpdesk.comments") == [(92, 92)]
+    assert project.query("select count(*), count(distinct id), min(id) from raw_audit.entries") == [(4, 4, 2)]
     assert api.api_key not in first.stdout + second.stdout
     assert project.files_with(api.api_key) == []
 

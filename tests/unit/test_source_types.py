@@ -29,6 +29,12 @@ def test_references_resolve_from_the_environment_at_any_depth():
     assert (missing.value.path, missing.value.variable) == ("client.headers.0", "HEADER")
 
 
+def test_function_kwargs_take_only_the_dollar_form():
+    kwargs = {"token": "${TOKEN}", "tags": {"env": "prod"}}
+    assert list(secret_refs.references(kwargs, mappings=False)) == [(("token",), "TOKEN")]
+    assert secret_refs.resolve(kwargs, {"TOKEN": "t"}, mappings=False) == {"token": "t", "tags": {"env": "prod"}}
+
+
 def test_literal_secrets_are_found_and_references_and_plain_urls_are_not():
     block = {
         "credentials": {"host": "db", "username": "dango", "password": "hunter2", "port": 5432},
