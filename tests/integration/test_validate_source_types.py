@@ -1,6 +1,7 @@
 """bin/dango validate on rest_api, sql_database and files sources: each mistake named with its file,
 line, source and field, without loading data and without printing a secret."""
 
+import importlib.util
 import sqlite3
 
 import pytest
@@ -60,6 +61,21 @@ sources:
     dlt_native:
       source_module: dlt.sources.sql_database
       source_function: sql_database
+  - name: no_driver
+    type: sql_database
+    sql_database:
+      credentials: mssql://reader@127.0.0.1/shop
+  - name: no_sqlalchemy
+    type: dlt_native
+    dlt_native:
+      source_module: needs_sqlalchemy
+      source_function: shop
+"""
+# What dlt raises on importing its sql_database source where SQLAlchemy is not installed.
+NEEDS_SQLALCHEMY = """
+from dlt.common.exceptions import MissingDependencyException
+
+raise MissingDependencyException("SQL Database", ["sqlalchemy>=1.4"])
 """
 
 
@@ -85,6 +101,7 @@ def test_each_source_type_is_checked_without_loading(project):
     with sqlite3.connect(project.root / "data" / "shop.db") as conn:
         conn.execute("create table orders (id integer primary key)")
     project.write(".dango/sources.yml", CHECKED)
+    project.write("custom_sources/needs_sqlalchemy.py", NEEDS_SQLALCHEMY)
     result = project.dango("validate", check=1)
     out = result.stdout
     assert ":7: source 'lite': field 'sql_database.table_names': no table `ordres` in the default schema; " in out
@@ -98,6 +115,16 @@ def test_each_source_type_is_checked_without_loading(project):
     # dlt's own sql_database without credentials: validate used to crash on its nested lookups
     assert ":27: source 'native_sql': field 'dlt_native.function_kwargs': `sql_database` needs the secret" in out
     assert "set SOURCES__SQL_DATABASE__CREDENTIALS in .env, or `credentials = " in out
-    assert "validate: 4 errors, 0 warnings in 4 sources" in out
+    assert (
+        ":37: source 'no_sqlalchemy': field 'dlt_native.source_module': source_module `needs_sqlalchemy` needs " in out
+    )
+    assert "sqlalchemy>=1.4, which is not installed. Run `make setup EXTRAS=sql`" in out
+    if importlib.util.find_spec("pymssql") is None:  # `make test` does not install it
+        line = (
+            ":33: source 'no_driver': field 'sql_database.credentials': the package pymssql is not installed "
+            "(a mssql:// source needs it). Run `make setup EXTRAS=mssql`"
+        )
+        assert line in out
+    assert "validate: 6 errors, 0 warnings in 6 sources" in out
     assert "tok-from-env" not in out
     assert not (project.root / "data" / "warehouse.duckdb").exists()
