@@ -38,7 +38,8 @@ def validate(project: Project, as_json: bool) -> int:
     started = time.time()
     problems, sources = check(project)
     checked = None if sources is None else len(sources)
-    secrets = [value for source in sources or [] for value in secret_kwargs(source)]
+    env = environment.child_environment(project)
+    secrets = [value for source in sources or [] for value in secret_kwargs(source, env)]
     redact = environment.redactor(project, secrets)
     problems = [dataclasses.replace(p, message=redact(p.message), fix=redact(p.fix)) for p in problems]
     errors = sum(p.level == ERROR for p in problems)
