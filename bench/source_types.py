@@ -8,11 +8,14 @@ backend. files: one CSV file of the same columns; Dango's files source vs. plain
 piped to read_csv_duckdb. The plain runs get Dango's dlt settings (runner/dlt_settings.py) through
 the environment, so the ratio shows what Dango adds. Each run starts from an empty project (a
 second run would find nothing new). Target: ratio <= 1.05; peak memory of the whole process tree.
+CPU seconds of the whole tree are printed too: on a busy machine they vary far less than wall time.
 
 Usage: .venv/bin/python bench/source_types.py [ROWS] [RUNS] [sql|files]
 """
 
+import resource
 import shutil
+import statistics
 import sys
 import tempfile
 from pathlib import Path
@@ -52,17 +55,32 @@ def dango_settings_env() -> dict:
     return {f"{s}__{k}".upper(): str(v) for s, keys in DEFAULTS.items() for k, v in keys.items()}
 
 
-def fresh(make) -> tuple:
-    """A measure that builds its project first, outside the timing."""
+# CPU seconds of each run's whole process tree, by run name: on a shared machine wall time is noisy.
+CPU: dict[str, list[float]] = {}
+
+
+def fresh(name: str, make) -> tuple:
+    """A measure that builds its project first, outside the timing, and records its CPU time."""
 
     def measure():
         root, argv, env = make()
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         try:
             return run(argv, root, env)
         finally:
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            used = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+            CPU.setdefault(name, []).append(used)
             shutil.rmtree(root.parent, ignore_errors=True)
 
-    return measure
+    return name, measure
+
+
+def report_cpu(measures: dict) -> None:
+    base = statistics.median(CPU[next(iter(measures))])
+    for name in measures:
+        used = statistics.median(CPU[name])
+        print(f"{'  cpu: ' + name:48} {used:9.2f} {used / base:7.2f}")
 
 
 def sql_rows(server: PostgresServer) -> str:
@@ -99,11 +117,13 @@ def sql_measures(server: PostgresServer, database: str) -> dict:
         env = {**dango_settings_env(), "BENCH_URL": url.replace("://", "+psycopg2://"), "PGPASSWORD": PASSWORD}
         return root, [PYTHON, "plain.py"], env
 
-    return {
-        "plain dlt sql_database (pyarrow)": fresh(plain),
-        "dango sql_database (pyarrow, the default)": fresh(lambda: dango("pyarrow")),
-        "dango sql_database (sqlalchemy backend)": fresh(lambda: dango("sqlalchemy")),
-    }
+    return dict(
+        [
+            fresh("plain dlt sql_database (pyarrow)", plain),
+            fresh("dango sql_database (pyarrow, the default)", lambda: dango("pyarrow")),
+            fresh("dango sql_database (sqlalchemy backend)", lambda: dango("sqlalchemy")),
+        ]
+    )
 
 
 def write_csv(path: Path) -> None:
@@ -136,7 +156,7 @@ def files_measures(csv: Path) -> dict:
         (root / "plain.py").write_text(PLAIN_FILES)
         return root, [PYTHON, "plain.py"], dango_settings_env()
 
-    return {"plain dlt filesystem | read_csv_duckdb": fresh(plain), "dango files (csv)": fresh(dango)}
+    return dict([fresh("plain dlt filesystem | read_csv_duckdb", plain), fresh("dango files (csv)", dango)])
 
 
 def main() -> None:
@@ -146,13 +166,16 @@ def main() -> None:
         try:
             measures = sql_measures(server, sql_rows(server))
             report(interleaved(RUNS, measures), "plain dlt sql_database (pyarrow)")
+            report_cpu(measures)
         finally:
             server.stop()
     if "files" in WHICH:
         csv = Path(tempfile.gettempdir()) / f"dango-bench-rows-{ROWS}.csv"
         if not csv.exists():
             write_csv(csv)
-        report(interleaved(RUNS, files_measures(csv)), "plain dlt filesystem | read_csv_duckdb")
+        measures = files_measures(csv)
+        report(interleaved(RUNS, measures), "plain dlt filesystem | read_csv_duckdb")
+        report_cpu(measures)
 
 
 if __name__ == "__main__":
