@@ -33,6 +33,7 @@ FIRST = {
     "orders": [(i, 10 * i, f"2024-01-{i:02d} 12:00:00") for i in range(1, 7)],
 }
 # A quoted timestamp: compared with each database's timestamp column, it must become a timestamp.
+MERGED = {"customers": {"write_disposition": "merge"}}
 ORDERS_CURSOR = {"orders": {"incremental": {"cursor_path": "updated_at", "initial_value": "2024-01-02T00:00:00+00:00"}}}
 
 
@@ -95,7 +96,8 @@ def test_three_databases_sync_twice_without_duplicates(project, servers):
     for database in databases.values():
         database.fill()
     maria_url = f"mysql://dango:{MARIA_PASSWORD}@127.0.0.1:{maria.port}/{maria_db}"
-    project.write(".env", f"PG_PASSWORD={PG_PASSWORD}\nMARIA_URL={maria_url}\n")
+    pg_url = f"postgresql://dango:{PG_PASSWORD}@127.0.0.1:{pg.port}/{pg_db}"  # no driver named
+    project.write(".env", f"PG_PASSWORD={PG_PASSWORD}\nMARIA_URL={maria_url}\nPG_URL={pg_url}\n")
     postgres = {
         "drivername": "postgresql",
         "host": "127.0.0.1",
@@ -113,6 +115,10 @@ def test_three_databases_sync_twice_without_duplicates(project, servers):
         {"name": name, "type": "sql_database", "sql_database": block, "resources": ORDERS_CURSOR}
         for name, block in blocks.items()
     ]
+    # dlt's own sql_database as dlt_native, given a plain postgresql:// URL by reference
+    native = {"source_module": "dlt.sources.sql_database", "source_function": "sql_database"}
+    native["function_kwargs"] = {"credentials": "${PG_URL}", "table_names": ["customers"]}
+    sources.append({"name": "pg_native", "type": "dlt_native", "dlt_native": native, "resources": MERGED})
     project.sources_yml.write_text(yaml.safe_dump({"version": "1.0", "sources": sources}, sort_keys=False))
     checked = project.dango("validate", check=0)
     first = project.sync()
@@ -127,6 +133,8 @@ def test_three_databases_sync_twice_without_duplicates(project, servers):
         assert project.query(f"select name from {dataset}.customers where id = 1") == [("renamed",)]
         assert project.query(f"select kind, count(*) from {dataset}.events group by kind") == [("click", 5)]
         assert project.query(f"select count(*), count(distinct id), min(id) from {dataset}.orders") == [(6, 6, 2)]
+    assert "[pg_native] ok" in first.stdout + second.stdout
+    assert project.query("select count(*), count(distinct id) from raw_pg_native.customers") == [(6, 6)]
     only = project.sync("pg_shop", "--resource", "customers")
     assert "[pg_shop] ok" in only.stdout and "customers 6" in only.stdout and "orders" not in only.stdout
     for secret in (PG_PASSWORD, MARIA_PASSWORD):

@@ -158,6 +158,8 @@ def test_bin_requirements_installs_what_sources_yml_needs(tmp_path):
         "/runner/requirements-mysql.txt",
         "/runner/requirements-s3.txt",
     ]
+    native = "sources:\n  - dlt_native: {source_module: dlt.sources.sql_database}\n"
+    assert requirement_files(tmp_path, native) == base + ["/runner/requirements-sql.txt"]
     assert requirement_files(tmp_path, "sources: []\n", "mssql test")[3:] == [
         "/runner/requirements-sql.txt",
         "/runner/requirements-mssql.txt",
