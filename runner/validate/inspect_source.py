@@ -20,6 +20,7 @@ which reads no data; a sql_database source connects and lists its tables.
 import inspect
 import json
 import os
+import re
 import signal
 import sys
 import tempfile
@@ -142,8 +143,19 @@ def built_in_problems(source: Source) -> list[dict]:
     except Exception as error:
         text = str(error).strip().splitlines()
         reason = f"{type(error).__name__}" + (f": {text[0]}" if text else "")
-        return [problem(source.type, f"dlt cannot build this source: {reason}", "Fix the block by dlt's docs for it.")]
+        fix = "Fix the block by dlt's docs for it."
+        return [problem(rejected_field(error, source.type), f"dlt cannot build this source: {reason}", fix)]
     return []
+
+
+def rejected_field(error: Exception, block: str) -> str:
+    """The field dlt's config validation names (`Path ./client: field paginator`), below `block`,
+    so the problem points at its line; the block itself for any other error."""
+    path, name = getattr(error, "path", None), getattr(error, "field", None)
+    if not isinstance(path, str):
+        return block
+    parts = [part for part in re.split(r"[/\[\]]+", path) if part not in ("", ".")]
+    return ".".join([block, *parts, *([name] if isinstance(name, str) else [])])
 
 
 def problem(field: str, message: str, fix: str, file: str | None = None, line: int | None = None) -> dict:

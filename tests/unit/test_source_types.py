@@ -165,3 +165,13 @@ def test_bin_requirements_installs_what_sources_yml_needs(tmp_path):
         "/runner/requirements-mssql.txt",
         "/runner/requirements-test.txt",
     ]
+
+
+def test_a_field_dlt_rejects_is_located_below_the_block():
+    from dlt.common.exceptions import DictValidationException
+
+    from runner.validate.inspect_source import rejected_field
+
+    error = DictValidationException("bad", "./resources[0]/endpoint", field="paginator")
+    assert rejected_field(error, "rest_api") == "rest_api.resources.0.endpoint.paginator"
+    assert rejected_field(ValueError("x"), "rest_api") == "rest_api"
