@@ -80,7 +80,7 @@ def import_module(module_name: str, project: Project):
         sql = any(name.lower().startswith("sqlalchemy") for name in needed)
         raise SourceError(
             f"source_module `{module_name}` needs {', '.join(needed)}, which is not installed",
-            "Run `make setup EXTRAS=sql` (SQLAlchemy; `EXTRAS=\"sql postgres\"` adds PostgreSQL's driver)."
+            'Run `make setup EXTRAS=sql` (SQLAlchemy; `EXTRAS="sql postgres"` adds PostgreSQL\'s driver).'
             if sql
             else "Add it, pinned, to requirements.txt in the project root and run `make setup`.",
             MODULE_FIELD,
