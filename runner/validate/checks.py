@@ -18,7 +18,7 @@ import sys
 import time
 
 from runner import warehouse
-from runner.config import environment, sources_yml
+from runner.config import environment, secret_refs, sources_yml
 from runner.config.problems import ERROR, WARN, Problem
 from runner.config.project import Project
 from runner.config.sources_yml import ConfigError, Source
@@ -120,15 +120,18 @@ def git_problems(project: Project) -> list[Problem]:
 
 def secret_problems(project: Project, source: Source) -> list[Problem]:
     problems = []
-    for path, _ in environment.secret_literals(source.kwargs):
+    for path, value in environment.secret_literals(source.kwargs):
+        if secret_refs.variable_of(value, mappings=False):
+            continue  # `${NAME}`: a reference, the way to write it
         field = ".".join((KWARGS_FIELD, *path))
         variable = path[-1].upper()
         problems.append(
             Problem(
                 project.relative(project.sources_file),
                 f"`{path[-1]}` looks like a secret, written out in sources.yml (which is usually committed)",
-                f"Move it to .env as `{variable}=...`, remove it here, and in the source read "
-                f'os.environ["{variable}"] or declare the argument `{path[-1]}=dlt.secrets.value`.',
+                f"Move it to .env as `{variable}=...` and write `{path[-1]}: ${{{variable}}}` here instead "
+                f'(or read os.environ["{variable}"] in the source, or declare the argument '
+                f"`{path[-1]}=dlt.secrets.value`).",
                 source.line_of(field),
                 source.name,
                 field,

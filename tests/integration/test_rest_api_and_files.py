@@ -79,7 +79,8 @@ def test_rest_api_paginated_authenticated_with_child_and_cursor(project, api):
     project.write(".env", f"HELPDESK_TOKEN={api.api_key}\n")
     project.write(".dango/sources.yml", HELPDESK.format(url=api.url))
     project.add_source("audit", AUDIT, kwargs={"api_key": "${HELPDESK_TOKEN}"}, resources=AUDIT_SETTINGS)
-    project.dango("validate", check=0)
+    checked = project.dango("validate", check=0)
+    assert "0 errors, 0 warnings in 2 sources" in checked.stdout, checked.stdout  # a reference is no literal
     first = project.sync()
     assert "comments 90, tickets 45" in first.stdout, first.stdout
     assert "[audit] ok" in first.stdout and "entries 4" in first.stdout, first.stdout
