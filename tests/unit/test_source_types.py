@@ -175,3 +175,37 @@ def test_a_field_dlt_rejects_is_located_below_the_block():
     error = DictValidationException("bad", "./resources[0]/endpoint", field="paginator")
     assert rejected_field(error, "rest_api") == "rest_api.resources.0.endpoint.paginator"
     assert rejected_field(ValueError("x"), "rest_api") == "rest_api"
+
+
+def two_tables():
+    import dlt
+
+    @dlt.source
+    def shop():
+        return [dlt.resource([{"id": 1}], name="orders"), dlt.resource([{"id": 1}], name="audit_log")]
+
+    return shop()
+
+
+def test_resources_settings_apply_hints_and_deselect():
+    from runner.config.sources_yml import Source
+
+    settings = {"orders": {"write_disposition": "merge", "primary_key": "id"}, "audit_log": {"selected": False}}
+    built = hints.apply(two_tables(), Source("shop", "dlt_native", "m", "f", resources=settings))
+    assert list(built.selected_resources) == ["orders"]
+    orders = built.resources["orders"]
+    assert orders.write_disposition == "merge" and orders.compute_table_schema()["columns"]["id"]["primary_key"]
+
+
+def test_only_resources_selects_and_unknown_names_are_refused():
+    from runner.config.sources_yml import Source
+
+    only = hints.apply(two_tables(), Source("shop", "dlt_native", "m", "f", only_resources=("audit_log",)))
+    assert list(only.selected_resources) == ["audit_log"]
+    with pytest.raises(SourceError) as error:
+        hints.apply(two_tables(), Source("shop", "dlt_native", "m", "f", resources={"ordres": {}}))
+    assert str(error.value) == (
+        "source `shop` has no resource `ordres`; its resources: `orders`, `audit_log`. "
+        "Fix the name in .dango/sources.yml."
+    )
+    assert error.value.field == "resources.ordres"
