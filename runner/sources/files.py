@@ -1,7 +1,8 @@
 """`type: files`: one table from the files of a folder or bucket, through dlt's filesystem source.
 
 Exactly one reader, chosen by `format`: CSV through DuckDB (dlt's `read_csv_duckdb`, so pandas
-is not needed), JSON lines, Parquet (as Arrow batches). A relative `bucket_url` is a folder of the
+is not needed), JSON lines, Parquet (as Arrow batches); `options` go to it as they are (DuckDB's
+read_csv options such as `delimiter` for CSV). A relative `bucket_url` is a folder of the
 project; `s3://`, `gs://` and `az://` go through fsspec (s3fs, gcsfs or adlfs installed). Files are
 listed incrementally on their modification time: an unchanged file is never loaded twice, a
 changed one is loaded again (set a primary_key under `resources:` to merge its rows instead).
@@ -27,11 +28,12 @@ def build(config: dict, resources: dict, name: str):
         incremental=dlt.sources.incremental("modification_date"),
         **({"credentials": credentials} if credentials else {}),
     )
+    options = config.get("options") or {}
     reader = {
-        "csv": read_csv_duckdb(use_pyarrow=True),
-        "jsonl": read_jsonl(),
-        "parquet": read_parquet(use_pyarrow=True),
-    }[config["format"]]
+        "csv": lambda: read_csv_duckdb(use_pyarrow=True, **options),
+        "jsonl": lambda: read_jsonl(**options),
+        "parquet": lambda: read_parquet(use_pyarrow=True, **options),
+    }[config["format"]]()
     return (listing | reader).with_name(config.get("table_name") or name)
 
 

@@ -99,11 +99,11 @@ def test_rest_api_paginated_authenticated_with_child_and_cursor(project, api):
 
 
 def write_files(folder, part: int) -> None:
-    """Part 1: two CSV files, a JSONL and a Parquet file; part 2 adds one file of each format."""
+    """Part 1: two CSV files (semicolons), a JSONL and a Parquet file; part 2 adds one of each format."""
     rows = {1: [(1, "a"), (2, "b"), (3, "c")], 2: [(4, "d"), (5, "e")]}[part]
     for index, name in enumerate(["x", "y"][: 2 if part == 1 else 1]):
         chunk = rows[index::2] if part == 1 else rows
-        text = "id,name\n" + "".join(f"{i},{n}\n" for i, n in chunk)
+        text = "id;name\n" + "".join(f"{i};{n}\n" for i, n in chunk)  # read with options: {delimiter: ";"}
         (folder / "csv" / f"{name}{part}.csv").write_text(text)
     lines = "".join(json.dumps({"id": i, "name": n, "tags": [n]}) + "\n" for i, n in rows)
     (folder / "jsonl" / f"events{part}.jsonl").write_text(lines)
@@ -148,6 +148,8 @@ def test_files_local_and_on_s3_loaded_once_each(project, s3):
               bucket_url: incoming/csv
               format: csv
               table_name: people
+              options:
+                delimiter: ";"
           - name: jsonl_drop
             type: files
             files:
