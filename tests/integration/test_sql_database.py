@@ -98,6 +98,7 @@ def test_three_databases_sync_twice_without_duplicates(project, servers):
     maria_url = f"mysql://dango:{MARIA_PASSWORD}@127.0.0.1:{maria.port}/{maria_db}"
     pg_url = f"postgresql://dango:{PG_PASSWORD}@127.0.0.1:{pg.port}/{pg_db}"  # no driver named
     project.write(".env", f"PG_PASSWORD={PG_PASSWORD}\nMARIA_URL={maria_url}\nPG_URL={pg_url}\n")
+    project.write(".dlt/secrets.toml", '[sources.sql_database]\ncredentials = "sqlite:///data/shop.db"\n')
     postgres = {
         "drivername": "postgresql",
         "host": "127.0.0.1",
@@ -107,7 +108,7 @@ def test_three_databases_sync_twice_without_duplicates(project, servers):
         "password": "${PG_PASSWORD}",
     }
     blocks = {
-        "lite": {"credentials": "sqlite:///data/shop.db"},
+        "lite": {},  # the connection from dlt's own section of .dlt/secrets.toml
         "pg_shop": {"credentials": postgres, "schema": "public", "table_names": ["customers", "events", "orders"]},
         "maria_shop": {"credentials": {"env": "MARIA_URL"}, "backend": "sqlalchemy"},
     }
