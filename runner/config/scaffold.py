@@ -14,6 +14,7 @@ FILES = {
     "gitignore": Path(".gitignore"),
     "dbt_project.yml": Path("dbt/dbt_project.yml"),
     "profiles.yml": Path("dbt/profiles.yml"),
+    "requirements.txt": Path("requirements.txt"),  # bin/requirements lists it for this project
 }
 EMPTY_FOLDERS = ["custom_sources", "dbt/models/staging", "dbt/models/marts", "dbt/seeds"]
 
