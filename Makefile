@@ -6,7 +6,7 @@ PYTHON ?= $(ROOT)/.venv/bin/python
 SOURCE ?=
 ARGS ?=
 EXTRAS ?=
-# Test processes side by side: the suite is mostly subprocesses waiting on each other.
+# Test processes side by side, each taking whole files (their module-scoped servers stay on one worker).
 TEST_JOBS ?= 2
 
 .DEFAULT_GOAL := help
@@ -63,7 +63,7 @@ push: setup ## Deploy to the server of .dango/remote.yml (ARGS="--dry-run", "--y
 .PHONY: test
 test: ## Run every test, unit and integration, two at a time (installs the database drivers, s3fs, moto, the docs site's extras and the test tools too)
 	@EXTRAS="postgres sql mysql s3 test docs dev $(EXTRAS)" $(ROOT)/bin/setup
-	@$(PYTHON) -m pytest -n $(TEST_JOBS) $(ARGS)
+	@$(PYTHON) -m pytest -n $(TEST_JOBS) --dist loadfile $(ARGS)
 
 .PHONY: test-unit
 test-unit: ## Run the unit tests only: seconds, no servers, no dbt

@@ -20,7 +20,8 @@ Options = Callable[[argparse.ArgumentParser], None]
 # (name, function, options, aliases, takes dbt's options): in the order `--help` lists them.
 COMMANDS: list[tuple[str, Command, Options, tuple[str, ...], bool]] = []
 GROUPS = {
-    "source": "work with sources: `source list`",
+    "source": "work with sources: `source list|drop`",
+    "state": "see and change the incremental cursors dlt saved for a source: `state show|reset|set`",
     "remote": "deploy to the server of .dango/remote.yml and run there: `remote push|sync|status|logs`",
 }
 
@@ -87,32 +88,46 @@ def sync_options(parser: argparse.ArgumentParser) -> None:
         help="stop any source that runs longer (default: each source's `timeout:`, else `defaults: timeout:`, "
         f"else {DEFAULTS['timeout']})",
     )
+    add_sync_modes(parser)
+
+
+def add_sync_modes(parser: argparse.ArgumentParser) -> None:
+    """What one source's sync may do beyond loading what is new (docs/when-data-goes-wrong.md)."""
+    parser.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="reload the source from scratch, tables and cursors; the old ones stay until the new load is complete",
+    )
     parser.add_argument(
         "--resource",
         action="extend",
         nargs="+",
         default=[],
         metavar="R",
-        help="load only these resources (tables) of the one source named, such as: sync shop --resource orders",
+        help="only these resources (tables) of the one source named, such as: sync shop --resource orders; "
+        "with --full-refresh or --since, refresh or backfill only these",
     )
+    parser.add_argument("--since", metavar="X", help="backfill the window from X (the cursor's type) without moving it")
+    parser.add_argument("--until", metavar="Y", help="end of the --since window, excluded (default: the saved cursor)")
 
 
 @command("sync", sync_options)
 def cmd_sync(args) -> int:
-    """Load sources into the warehouse. Example: bin/dango sync my_api"""
+    """Load sources into the warehouse. Example: bin/dango sync my_api --full-refresh"""
     from runner.config.sources_yml import load_sources
-    from runner.sync import parent
+    from runner.sync import options, parent
 
+    wanted = options.SyncOptions(args.full_refresh, tuple(args.resource), args.since, args.until)
+    options.check(wanted, args.names)
     project = find_project(args.project_dir)
     sources = load_sources(project, remember_valid=True)
     warn_unreferenced(project, sources)
     selected = parent.select(sources, args.names)
-    if args.resource:
-        selected = parent.only_resources(selected, args.names, args.resource)
     if not selected:
         print("sync: no enabled sources in .dango/sources.yml; nothing to do")
         return 0
-    return parent.sync(project, selected, args.lock_timeout, args.timeout, args.jobs or parent.DEFAULT_JOBS)
+    jobs = args.jobs or parent.DEFAULT_JOBS
+    return parent.sync(project, selected, args.lock_timeout, args.timeout, jobs, wanted)
 
 
 def validate_options(parser: argparse.ArgumentParser) -> None:
@@ -138,6 +153,84 @@ def cmd_source_list(args) -> int:
     warn_unreferenced(project, sources)
     source_list.show(project, sources)
     return 0
+
+
+def one_source(args):
+    """The project and the source named by `args.name`: an unknown name is an error listing the known ones."""
+    from runner.config.sources_yml import load_sources
+    from runner.sync.parent import select
+
+    project = find_project(args.project_dir)
+    return project, select(load_sources(project), [args.name])[0]
+
+
+def change_options(parser: argparse.ArgumentParser, resource_help: str, required: bool = False) -> None:
+    parser.add_argument("name", metavar="NAME", help="the source")
+    parser.add_argument("--resource", action="append", default=[], required=required, metavar="R", help=resource_help)
+    parser.add_argument("--yes", "-y", action="store_true", help="change without asking (scripts)")
+    add_lock_timeout(parser)
+
+
+def source_drop_options(parser: argparse.ArgumentParser) -> None:
+    change_options(parser, "the resource to drop (repeat for several)", required=True)
+
+
+@command("source drop", source_drop_options)
+def cmd_source_drop(args) -> int:
+    """Drop a resource's tables (child tables too), its saved state and its generated staging models.
+    Example: bin/dango source drop shop --resource orders"""
+    from runner.sync import state
+
+    project, source = one_source(args)
+    return state.drop_resource(project, source, args.resource, args.yes, args.lock_timeout)
+
+
+def state_show_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("name", metavar="NAME", help="the source")
+    parser.add_argument("--json", action="store_true", help="print the cursors as JSON")
+    add_lock_timeout(parser)
+
+
+@command("state show", state_show_options)
+def cmd_state_show(args) -> int:
+    """Show each resource's incremental cursor, its last load, and where the state is kept.
+    Example: bin/dango state show shop --json"""
+    from runner.sync import state
+
+    project, source = one_source(args)
+    return state.show(project, source, args.json, args.lock_timeout)
+
+
+def state_reset_options(parser: argparse.ArgumentParser) -> None:
+    change_options(parser, "this resource only (repeat for several; default: every resource)")
+
+
+@command("state reset", state_reset_options)
+def cmd_state_reset(args) -> int:
+    """Forget the saved cursors: the next sync starts from the initial values; the data stays.
+    Example: bin/dango state reset shop --resource orders"""
+    from runner.sync import state
+
+    project, source = one_source(args)
+    return state.reset(project, source, args.resource, args.yes, args.lock_timeout)
+
+
+def state_set_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("name", metavar="NAME", help="the source")
+    parser.add_argument("--resource", required=True, metavar="R", help="the resource whose cursor moves")
+    parser.add_argument("--cursor", required=True, metavar="VALUE", help="the new last value, typed like the cursor")
+    parser.add_argument("--yes", "-y", action="store_true", help="change without asking (scripts)")
+    add_lock_timeout(parser)
+
+
+@command("state set", state_set_options)
+def cmd_state_set(args) -> int:
+    """Move a resource's saved cursor: the next sync asks for what follows VALUE.
+    Example: bin/dango state set shop --resource orders --cursor 2024-02-01"""
+    from runner.sync import state
+
+    project, source = one_source(args)
+    return state.set_cursor(project, source, args.resource, args.cursor, args.yes, args.lock_timeout)
 
 
 def warn_unreferenced(project, sources) -> None:
@@ -409,13 +502,15 @@ def remote_sync_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--jobs", "-j", type=int, metavar="N", help="as for `bin/dango sync`")
     parser.add_argument("--timeout", type=float, metavar="SECONDS", help="as for `bin/dango sync`")
     parser.add_argument("--lock-timeout", type=float, metavar="SECONDS", help="as for `bin/dango sync`")
+    add_sync_modes(parser)
 
 
 @command("remote sync", remote_sync_options)
 def cmd_remote_sync(args) -> int:
     """Run `bin/dango sync` on the server. Example: bin/dango remote sync my_api"""
-    command = ["sync", *args.names]
-    for option in ("jobs", "timeout", "lock_timeout"):
+    command = ["sync", *args.names, *(["--full-refresh"] if args.full_refresh else [])]
+    command += [arg for resource in args.resource for arg in ("--resource", resource)]
+    for option in ("jobs", "timeout", "lock_timeout", "since", "until"):
         value = getattr(args, option)
         if value is not None:
             command += [f"--{option.replace('_', '-')}", str(value)]

@@ -58,7 +58,6 @@ class Source:
     retries: int = DEFAULTS["retries"]
     config: dict = field(default_factory=dict)  # the block of a built-in type (rest_api, sql_database, files)
     resources: dict = field(default_factory=dict)  # the `resources:` block: settings by resource name
-    only_resources: tuple[str, ...] = ()  # set by `sync NAME --resource R`: load these alone
     # Line of each field given in the file, by dotted path below the entry ("dlt_native.source_module").
     lines: dict = field(default_factory=dict, compare=False, repr=False)
 

@@ -1,4 +1,4 @@
-"""A source entry's `resources:` settings, applied with dlt's `apply_hints`, and `--resource` selection.
+"""A source entry's `resources:` settings, applied with dlt's `apply_hints` (`--resource` is runner/sync/options.py).
 
 An incremental `initial_value` is compared by dlt with the cursor column's values, so it takes the
 column's type where the resource declares one (sql_database reflects every column): a quoted
@@ -17,19 +17,20 @@ NUMERIC = {"bigint", "double", "decimal", "wei"}
 
 
 def apply(built, source: Source):
-    """`built` (a DltSource or DltResource) with the settings applied and the selection made."""
+    """`built` (a DltSource or DltResource) with the settings of sources.yml applied."""
     from dlt.extract.source import DltSource
 
     resources = dict(built.resources) if isinstance(built, DltSource) else {built.name: built}
-    for name, field in [*((n, f"resources.{n}") for n in source.resources), *((n, "") for n in source.only_resources)]:
+    for name in source.resources:
         if name not in resources:
             known = ", ".join(f"`{n}`" for n in resources) or "none"
-            fix = "Fix the name in .dango/sources.yml." if field else "Fix the name given to --resource."
-            raise SourceError(f"source `{source.name}` has no resource `{name}`; its resources: {known}", fix, field)
+            raise SourceError(
+                f"source `{source.name}` has no resource `{name}`; its resources: {known}",
+                "Fix the name in .dango/sources.yml.",
+                f"resources.{name}",
+            )
     for name, settings in source.resources.items():
         apply_settings(resources[name], settings or {}, source.type)
-    if source.only_resources and isinstance(built, DltSource):
-        return built.with_resources(*source.only_resources)
     return built
 
 

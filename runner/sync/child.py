@@ -77,7 +77,7 @@ def source_lock(spec: ChildSpec, project: Project, target):
 def run(spec: ChildSpec, project: Project, target) -> ChildResult:
     sys.path.insert(0, str(project.custom_sources))
     from runner import sources
-    from runner.sync import dlt_settings, recovery
+    from runner.sync import dlt_settings, recovery, refresh, schema_changes
     from runner.warehouse import read_guard
 
     dlt_settings.register(target.dlt_defaults())
@@ -94,19 +94,35 @@ def run(spec: ChildSpec, project: Project, target) -> ChildResult:
         pipeline.sync_destination()  # the state in the warehouse wins when newer, or data/pipelines is gone
     if pipeline.has_pending_data:
         load_pending(pipeline, locked)
-    extract_with_retries(pipeline, function, spec, dlt_settings.loader_file_format())
-    normalized = pipeline.normalize()
+    # A full refresh loads beside the source and swaps in one transaction (runner/sync/refresh.py);
+    # one of a source that never loaded is a plain sync.
+    side = refresh.prepare_side(source, project, target, locked) if full_refresh(spec, pipeline) else None
+    loader = side or pipeline
+    columns_before = schema_changes.columns_by_table(loader.default_schema if loader.default_schema_name else None)
+    extract_with_retries(loader, function, spec, dlt_settings.loader_file_format())
+    normalized = loader.normalize()
     read_guard.uninstall()
     with locked():
-        loaded = pipeline.load()
-        rows = {table: n for table, n in sorted(normalized.row_counts.items()) if not table.startswith("_dlt")}
+        loaded = loader.load()
+        for warning in schema_changes.variant_warnings(columns_before, loader.default_schema, source.name):
+            print(warning, flush=True)
         load_ids = list(loaded.loads_ids)
-        record = RunRecord(source.name, Status.OK, spec.started, time.time(), rows, load_ids, "", spec.log)
+        if side:
+            swapped = refresh.swap_in(pipeline, side, list(spec.options.resources))
+            load_ids = swapped.load_ids  # the side's loads, now the source's, and the swap's own
+            print(f"full refresh: {', '.join(swapped.tables) or 'no tables'} swapped in at once", flush=True)
+        rows = {table: n for table, n in sorted(normalized.row_counts.items()) if not table.startswith("_dlt")}
+        action = spec.options.describe()
+        record = RunRecord(source.name, Status.OK, spec.started, time.time(), rows, load_ids, "", spec.log, action)
         # While the lock is held anyway: record the run and refresh the staging models, so neither
         # costs the parent an import of DuckDB or another turn at the lock.
         target.insert_run(record.as_dict())
         staging_report = generate_staging(project, target, source) if staging_stale(project, source, loaded) else []
     return ChildResult(source.name, Status.OK, rows=rows, load_ids=load_ids, record=record, staging=staging_report)
+
+
+def full_refresh(spec: ChildSpec, pipeline) -> bool:
+    return spec.options.full_refresh and pipeline.default_schema_name is not None
 
 
 def staging_stale(project: Project, source, loaded) -> bool:
@@ -167,7 +183,7 @@ def extract_with_retries(pipeline, function, spec: ChildSpec, file_format: str |
     retries = spec.source.retries
     for attempt in range(retries + 1):
         try:
-            pipeline.extract(call_source(function, spec), loader_file_format=file_format)
+            pipeline.extract(call_source(function, spec, pipeline), loader_file_format=file_format)
             return
         except Exception as error:
             if attempt == retries or not is_transient(error):
@@ -188,12 +204,22 @@ def make_pipeline(source, project: Project, target):
     )
 
 
-def call_source(function, spec: ChildSpec):
+def call_source(function, spec: ChildSpec, pipeline):
     """The source of one attempt: the user's function called with function_kwargs, or a built-in
-    type's; a wrong argument is the user's to fix."""
+    type's (a wrong argument is the user's to fix); then --resource and --since/--until applied (a
+    backfill ends at the cursors saved in `pipeline`'s state), stopping on a primary key or write
+    disposition changed since the last load."""
     from runner import sources
+    from runner.sync import cursors, options, schema_changes
 
-    return sources.build(function, spec.source)
+    source = spec.source
+    made = sources.build(function, source)
+    if not spec.options.plain:
+        saved = pipeline.state
+        made = options.prepare(made, spec.options, source.name, lambda r, c: cursors.saved_last_value(saved, r, c))
+    if pipeline.default_schema_name:  # a full refresh's side pipeline has none: it is the fix
+        schema_changes.declared_changes(options.selected(made, (), source.name), pipeline.default_schema, source.name)
+    return made
 
 
 def announce_wait(holder: str) -> None:

@@ -12,6 +12,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from runner.config.sources_yml import Source
+from runner.sync.options import SyncOptions
 
 
 class Status(StrEnum):
@@ -34,6 +35,7 @@ class ChildSpec:
     started: float
     log: str  # the log file, relative to the project
     warehouse: dict  # the warehouse settings the parent read from sources.yml
+    options: SyncOptions = field(default_factory=SyncOptions)  # --full-refresh, --resource, --since/--until
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,7 @@ class RunRecord:
     load_ids: list[str]
     error: str  # the first line only: the rest is in the log
     log: str
+    action: str = "sync"  # what the run did: SyncOptions.describe(), or a `state` or `source drop` command
 
     def as_dict(self) -> dict:
         return {**asdict(self), "status": str(self.status)}
@@ -93,4 +96,5 @@ def record_of(spec: ChildSpec, result: ChildResult, ended: float) -> RunRecord:
         load_ids=result.load_ids,
         error=result.error.splitlines()[0] if result.error else "",
         log=spec.log,
+        action=spec.options.describe(),
     )

@@ -8,7 +8,6 @@ Every source's run is recorded in data/runs.jsonl and in the warehouse's dango.r
 The hand-off with the child (runner/sync/child.py) is typed in runner/sync/handoff.py.
 """
 
-import dataclasses
 import os
 import pickle
 import shutil
@@ -28,6 +27,7 @@ from runner.config.project import Project
 from runner.config.sources_yml import Source
 from runner.sync import history, logs, process
 from runner.sync.handoff import ChildResult, ChildSpec, Status, record_of
+from runner.sync.options import SyncOptions
 from runner.sync.process import stop_on_signals
 from runner.warehouse import read_copy
 
@@ -52,21 +52,22 @@ def select(sources: list[Source], names: list[str]) -> list[Source]:
     return [by_name[name] for name in dict.fromkeys(names)]
 
 
-def only_resources(sources: list[Source], names: list[str], resources: list[str]) -> list[Source]:
-    """The one named source, set to load only `resources` (checked against its resources by its child)."""
-    if len(names) != 1:
-        raise DangoError("--resource needs exactly one source name, such as `bin/dango sync shop --resource orders`.")
-    return [dataclasses.replace(source, only_resources=tuple(dict.fromkeys(resources))) for source in sources]
-
-
-def sync(project: Project, sources: list[Source], lock_timeout: float, timeout: float | None, jobs: int) -> int:
-    """Run the sources, `jobs` at a time; `timeout` overrides every source's own. Returns the exit code."""
+def sync(
+    project: Project,
+    sources: list[Source],
+    lock_timeout: float,
+    timeout: float | None,
+    jobs: int,
+    options: SyncOptions = SyncOptions(),
+) -> int:
+    """Run the sources, `jobs` at a time; `timeout` overrides every source's own; `options` are
+    --full-refresh, --resource and --since/--until (one source). Returns the exit code."""
     target = warehouse.for_project(project)
     target.check()
     say(f"sync: {len(sources)} source{'s' if len(sources) != 1 else ''} into {target.describe()} ({jobs} at a time)")
     env = environment.child_environment(project)
     started = time.time()
-    run = Run(project, target)
+    run = Run(project, target, options)
     pool = ThreadPoolExecutor(max_workers=max(1, jobs))
     futures = []
     try:
@@ -96,8 +97,9 @@ def sync(project: Project, sources: list[Source], lock_timeout: float, timeout: 
 class Run:
     """The children of one sync, so that a signal stops them all, and no new one starts after it."""
 
-    def __init__(self, project: Project, target: warehouse.Warehouse):
+    def __init__(self, project: Project, target: warehouse.Warehouse, options: SyncOptions):
         self.target = target
+        self.options = options
         self.folder = project.data / "tmp" / f"run-{uuid.uuid4().hex}"  # specs, results and markers
         self.folder.mkdir(parents=True)
         self._lock = threading.Lock()
@@ -149,6 +151,7 @@ def run_source(project, source: Source, env: dict, lock_timeout: float, timeout:
             started=started,
             log=project.relative(Path(log.name)),
             warehouse=run.target.settings,
+            options=run.options,
         )
         child = run.start(lambda: Child(spec, project, env, timeout))
         if child is None:
