@@ -197,10 +197,12 @@ def test_resources_settings_apply_hints_and_deselect():
     assert orders.write_disposition == "merge" and orders.compute_table_schema()["columns"]["id"]["primary_key"]
 
 
-def test_only_resources_selects_and_unknown_names_are_refused():
+def test_sync_resource_selects_and_a_resources_block_with_an_unknown_name_is_refused():
     from runner.config.sources_yml import Source
+    from runner.sync import options
 
-    only = hints.apply(two_tables(), Source("shop", "dlt_native", "m", "f", only_resources=("audit_log",)))
+    wanted = options.SyncOptions(resources=("audit_log",))
+    only = options.prepare(two_tables(), wanted, "shop", lambda resource, column: None)
     assert list(only.selected_resources) == ["audit_log"]
     with pytest.raises(SourceError) as error:
         hints.apply(two_tables(), Source("shop", "dlt_native", "m", "f", resources={"ordres": {}}))
