@@ -16,7 +16,7 @@ help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 .PHONY: setup
-setup: ## Create .venv from pinned requirements (run by the other targets when needed; EXTRAS=postgres adds PostgreSQL's)
+setup: ## Create .venv from pinned requirements and those sources.yml needs (EXTRAS="postgres mysql ..." adds more, see bin/requirements)
 	@EXTRAS="$(EXTRAS)" $(ROOT)/bin/setup
 
 .PHONY: sync
@@ -61,8 +61,8 @@ push: setup ## Deploy to the server of .dango/remote.yml (ARGS="--dry-run", "--y
 	@$(DANGO) remote push $(ARGS)
 
 .PHONY: test
-test: ## Run every test, unit and integration, two at a time (installs PostgreSQL's and the docs site's extras and the test tools too)
-	@EXTRAS="postgres docs dev $(EXTRAS)" $(ROOT)/bin/setup
+test: ## Run every test, unit and integration, two at a time (installs the database drivers, s3fs, moto, the docs site's extras and the test tools too)
+	@EXTRAS="postgres sql mysql s3 test docs dev $(EXTRAS)" $(ROOT)/bin/setup
 	@$(PYTHON) -m pytest -n $(TEST_JOBS) --dist loadfile $(ARGS)
 
 .PHONY: test-unit

@@ -112,10 +112,12 @@ def add_sync_modes(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--resource",
-        action="append",
+        action="extend",
+        nargs="+",
         default=[],
         metavar="R",
-        help="with --full-refresh or --since: this resource only (repeat for several)",
+        help="only these resources (tables) of the one source named, such as: sync shop --resource orders; "
+        "with --full-refresh or --since, refresh or backfill only these",
     )
     parser.add_argument("--since", metavar="X", help="backfill the window from X (the cursor's type) without moving it")
     parser.add_argument("--until", metavar="Y", help="end of the --since window, excluded (default: the saved cursor)")

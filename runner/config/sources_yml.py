@@ -17,6 +17,7 @@ from runner.config import yaml_schema
 from runner.config.errors import DangoError
 from runner.config.problems import Problem
 from runner.config.project import Project
+from runner.config.source_blocks import block_problems
 
 SCHEMA_FILE = DANGO_ROOT / "schema" / "sources.schema.json"
 # Built-in values of the `defaults:` section; a project changes them there, once for every source.
@@ -24,6 +25,13 @@ DEFAULTS = {"timeout": 3600, "retries": 0}
 DEFAULT_WAREHOUSE = {"type": "duckdb"}
 # The `docs:` section: how `dango docs` marks a source stale, and whether `make all` rebuilds the site.
 DEFAULT_DOCS = {"max_age": "26h", "after_all": False}
+# The source types Dango builds from their sources.yml block alone, and the dlt function each wraps
+# (shown by `source list`; runner/sources/ has Dango's side of each).
+BUILT_IN_TYPES = {
+    "rest_api": ("dlt.sources.rest_api", "rest_api_source"),
+    "sql_database": ("dlt.sources.sql_database", "sql_database"),
+    "files": ("dlt.sources.filesystem", "filesystem"),
+}
 # sources.yml is committed, so secrets never go there; where each one goes instead.
 SECRET_FIELD_HINTS = {
     ("warehouse", "password"): "keep passwords out of sources.yml: set DESTINATION__POSTGRES__CREDENTIALS__PASSWORD "
@@ -48,6 +56,8 @@ class Source:
     line: int | None = None
     timeout: float = DEFAULTS["timeout"]
     retries: int = DEFAULTS["retries"]
+    config: dict = field(default_factory=dict)  # the block of a built-in type (rest_api, sql_database, files)
+    resources: dict = field(default_factory=dict)  # the `resources:` block: settings by resource name
     # Line of each field given in the file, by dotted path below the entry ("dlt_native.source_module").
     lines: dict = field(default_factory=dict, compare=False, repr=False)
 
@@ -125,6 +135,7 @@ def _checked(text: str, where: str) -> tuple[dict, dict]:
     if not problems:
         problems = yaml_schema.schema_problems(data, lines, where, schema(), _where, SECRET_FIELD_HINTS)
         problems += _duplicate_names(data, lines, where)
+        problems = problems or block_problems(data, lines, where)  # on a file of the schema's shape
     if problems:
         raise ConfigError(problems)
     return data, lines
@@ -164,13 +175,20 @@ def _entry_lines(lines: dict, index: int) -> dict:
 
 
 def _source(entry: dict, lines: dict, defaults: dict) -> Source:
-    native = entry["dlt_native"]
+    kind = entry["type"]
+    if kind == "dlt_native":
+        native = entry["dlt_native"]
+        module, function, kwargs = native["source_module"], native["source_function"], native.get("function_kwargs")
+    else:
+        (module, function), kwargs = BUILT_IN_TYPES[kind], {}
     return Source(
         name=entry["name"],
-        type=entry["type"],
-        module=native["source_module"],
-        function=native["source_function"],
-        kwargs=native.get("function_kwargs") or {},
+        type=kind,
+        module=module,
+        function=function,
+        kwargs=kwargs or {},
+        config=(entry.get(kind) or {}) if kind in BUILT_IN_TYPES else {},
+        resources=entry.get("resources") or {},
         enabled=entry.get("enabled", True),
         description=entry.get("description", ""),
         line=lines.get(""),

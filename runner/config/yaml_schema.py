@@ -127,7 +127,8 @@ def _closest(key: str, allowed: list[str]) -> str | None:
 
 
 def _field_help(schema: dict, schema_node: dict, name: str) -> str:
-    target = schema_node.get("properties", {}).get(name, {})
+    # A field required by an if/then clause is described where it is defined: under $defs by name.
+    target = schema_node.get("properties", {}).get(name) or schema.get("$defs", {}).get(name, {})
     if "$ref" in target:
         target = schema["$defs"][target["$ref"].rsplit("/", 1)[1]]
     return target.get("description", "see docs/sources.md")

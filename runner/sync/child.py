@@ -26,7 +26,7 @@ from runner.config.errors import DangoError, GaveUpWaiting
 from runner.config.project import Project
 from runner.sync import explain, progress, tables
 from runner.sync.handoff import ChildResult, ChildSpec, RunRecord, Status
-from runner.sync.loader import SourceError, check_kwargs, load_function
+from runner.sync.loader import SourceError
 from runner.sync.tracker import Tracker
 
 MAX_BACKOFF = 60
@@ -77,6 +77,7 @@ def source_lock(spec: ChildSpec, project: Project, target, tracker: Tracker):
 
 def run(spec: ChildSpec, project: Project, target, tracker: Tracker) -> ChildResult:
     sys.path.insert(0, str(project.custom_sources))
+    from runner import sources
     from runner.sync import dlt_settings, recovery, refresh, schema_changes
     from runner.warehouse import read_guard
 
@@ -84,7 +85,7 @@ def run(spec: ChildSpec, project: Project, target, tracker: Tracker) -> ChildRes
     announce_wait = tracker.wait_for("the warehouse lock")
     target.guard_reads(spec.lock_timeout, announce_wait, lambda: wait_for_earlier(spec))
     source = spec.source
-    function = load_function(source.module, source.function, project)
+    function = sources.function_for(source, project)
     pipeline = make_pipeline(source, project, target, tracker)
 
     def locked():
@@ -218,14 +219,15 @@ def announce_wait(holder: str) -> None:
 
 
 def call_source(function, spec: ChildSpec, pipeline):
-    """Call the source function with function_kwargs (a wrong argument is the user's to fix), apply
-    --resource and --since/--until (a backfill ends at the cursors saved in `pipeline`'s state), and
-    stop on a primary key or write disposition changed since the last load."""
+    """The source of one attempt: the user's function called with function_kwargs, or a built-in
+    type's (a wrong argument is the user's to fix); then --resource and --since/--until applied (a
+    backfill ends at the cursors saved in `pipeline`'s state), stopping on a primary key or write
+    disposition changed since the last load."""
+    from runner import sources
     from runner.sync import cursors, options, schema_changes
 
     source = spec.source
-    check_kwargs(function, source.function, source.kwargs)
-    made = function(**source.kwargs)
+    made = sources.build(function, source)
     if not spec.options.plain:
         saved = pipeline.state
         made = options.prepare(made, spec.options, source.name, lambda r, c: cursors.saved_last_value(saved, r, c))

@@ -80,6 +80,18 @@ def import_module(module_name: str, project: Project):
             "Add it to requirements.txt in the project root and run `make setup`.",
             MODULE_FIELD,
         ) from error
+    except ImportError as error:
+        needed = getattr(error, "dependencies", None)  # dlt's MissingDependencyException: a multi-line pip hint
+        if not needed:
+            raise
+        sql = any(name.lower().startswith("sqlalchemy") for name in needed)
+        raise SourceError(
+            f"source_module `{module_name}` needs {', '.join(needed)}, which is not installed",
+            'Run `make setup EXTRAS=sql` (SQLAlchemy; `EXTRAS="sql postgres"` adds PostgreSQL\'s driver).'
+            if sql
+            else "Add it, pinned, to requirements.txt in the project root and run `make setup`.",
+            MODULE_FIELD,
+        ) from None
 
 
 def typo_of(name: str) -> str | None:

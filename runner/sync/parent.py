@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from runner import warehouse
-from runner.config import environment
+from runner.config import environment, secret_refs
 from runner.config.errors import DangoError, Stopped
 from runner.config.project import Project
 from runner.config.sources_yml import Source
@@ -127,15 +127,18 @@ class Run:
             child.stop(signal_name)
 
 
-def secret_kwargs(source: Source) -> list[str]:
-    """Literal function_kwargs values under secret-looking names, to redact like .env values."""
-    return [str(value) for _, value in environment.secret_literals(source.kwargs)]
+def secret_kwargs(source: Source, env: dict[str, str]) -> list[str]:
+    """Literal function_kwargs values under secret-looking names, and the values in `env` (the
+    child's environment) of the variables the source references, a URL's password among them
+    (runner/config/secret_refs.py), to redact like .env values."""
+    literal = [str(value) for _, value in environment.secret_literals(source.kwargs)]
+    return literal + secret_refs.referenced_values(source, env)
 
 
 def run_source(project, source: Source, env: dict, lock_timeout: float, timeout: float, run: Run, earlier):
     """Run one source's child to its end and report it; None if the sync stopped before it started."""
     result_path = run.folder / f"{source.name}.json"
-    redact = environment.redactor(project, secret_kwargs(source))
+    redact = environment.redactor(project, secret_kwargs(source, env))
     started = time.time()
     with logs.open_log(project, source.name) as log:
         spec = ChildSpec(

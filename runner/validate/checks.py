@@ -18,7 +18,7 @@ import sys
 import time
 
 from runner import warehouse
-from runner.config import environment, sources_yml
+from runner.config import environment, secret_refs, sources_yml
 from runner.config.problems import ERROR, WARN, Problem
 from runner.config.project import Project
 from runner.config.sources_yml import ConfigError, Source
@@ -33,10 +33,13 @@ EXIT_OK, EXIT_ERRORS = 0, 1
 
 def validate(project: Project, as_json: bool) -> int:
     """Check the project, print the problems for a person or as JSON, and return the exit code."""
+    from runner.sync.parent import secret_kwargs
+
     started = time.time()
     problems, sources = check(project)
     checked = None if sources is None else len(sources)
-    secrets = [value for source in sources or [] for _, value in environment.secret_literals(source.kwargs)]
+    env = environment.child_environment(project)
+    secrets = [value for source in sources or [] for value in secret_kwargs(source, env)]
     redact = environment.redactor(project, secrets)
     problems = [dataclasses.replace(p, message=redact(p.message), fix=redact(p.fix)) for p in problems]
     errors = sum(p.level == ERROR for p in problems)
@@ -118,15 +121,18 @@ def git_problems(project: Project) -> list[Problem]:
 
 def secret_problems(project: Project, source: Source) -> list[Problem]:
     problems = []
-    for path, _ in environment.secret_literals(source.kwargs):
+    for path, value in environment.secret_literals(source.kwargs):
+        if secret_refs.variable_of(value, mappings=False):
+            continue  # `${NAME}`: a reference, the way to write it
         field = ".".join((KWARGS_FIELD, *path))
         variable = path[-1].upper()
         problems.append(
             Problem(
                 project.relative(project.sources_file),
                 f"`{path[-1]}` looks like a secret, written out in sources.yml (which is usually committed)",
-                f"Move it to .env as `{variable}=...`, remove it here, and in the source read "
-                f'os.environ["{variable}"] or declare the argument `{path[-1]}=dlt.secrets.value`.',
+                f"Move it to .env as `{variable}=...` and write `{path[-1]}: ${{{variable}}}` here instead "
+                f'(or read os.environ["{variable}"] in the source, or declare the argument '
+                f"`{path[-1]}=dlt.secrets.value`).",
                 source.line_of(field),
                 source.name,
                 field,
@@ -167,13 +173,9 @@ def inspect_all(project: Project, sources: list[Source]) -> list[list[Problem]]:
 
 
 def _spec(project: Project, source: Source) -> dict:
-    return {
-        "root": str(project.root),
-        "name": source.name,
-        "module": source.module,
-        "function": source.function,
-        "kwargs": source.kwargs,
-    }
+    """The fields of a Source that `runner.validate.inspect_source` builds it from."""
+    fields = ("name", "type", "module", "function", "kwargs", "config", "resources")
+    return {"root": str(project.root), **{name: getattr(source, name) for name in fields}}
 
 
 def _problems(where: str, source: Source, result: dict) -> list[Problem]:

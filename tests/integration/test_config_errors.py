@@ -53,8 +53,12 @@ CASES = {
         [".dango/sources.yml:1: field 'version': '2.0' is not supported; use '1.0'"],
     ),
     "unsupported type": (
+        HEADER + ENTRY.format(name="shop").replace("dlt_native\n", "airbyte\n", 1),
+        ["source 'shop': field 'type': 'airbyte' is not supported; use the source type: 'dlt_native' (your Python)"],
+    ),
+    "block of another type": (
         HEADER + ENTRY.format(name="shop").replace("dlt_native\n", "rest_api\n", 1),
-        ["source 'shop': field 'type': 'rest_api' is not supported; use 'dlt_native'"],
+        ["source 'shop': missing required field 'rest_api'; add `rest_api:` (dlt's REST API config: client,"],
     ),
     "path as module": (
         HEADER + ENTRY.format(name="shop").replace("source_module: shop", "source_module: ../secrets/shop.py"),
