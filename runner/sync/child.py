@@ -113,7 +113,7 @@ def run(spec: ChildSpec, project: Project, target, tracker: Tracker) -> ChildRes
             swapped = refresh.swap_in(pipeline, side, list(spec.options.resources))
             load_ids = swapped.load_ids  # the side's loads, now the source's, and the swap's own
             progress.say(f"full refresh: {', '.join(swapped.tables) or 'no tables'} swapped in at once")
-        rows = tables.rows(normalized.row_counts, tables.names(loader, resource_tables))
+        rows = tables.rows(normalized.row_counts, tables.names(loader, resource_tables, spec.options.resources))
         action = spec.options.describe()
         record = RunRecord(source.name, Status.OK, spec.started, time.time(), rows, load_ids, "", spec.log, action)
         # While the lock is held anyway: record the run and refresh the staging models, so neither

@@ -15,9 +15,17 @@ def of_resources(extracted) -> set[str]:
     return {r.table_name for r in resources if isinstance(getattr(r, "table_name", None), str)}
 
 
-def names(pipeline, of_resources: set[str]) -> set[str]:
-    """Every data table of the source: in the schema, or named by a selected resource."""
-    tables = {table["name"] for table in pipeline.default_schema.data_tables(include_incomplete=True)}
+def names(pipeline, of_resources: set[str], only: tuple[str, ...] = ()) -> set[str]:
+    """Every data table of the source: in the schema, or named by a selected resource; with `only`
+    (`sync --resource`), the schema's tables of those resources alone, child tables included."""
+    schema_tables = {table["name"]: table for table in pipeline.default_schema.data_tables(include_incomplete=True)}
+
+    def resource_of(table: dict) -> str:
+        while table.get("parent") in schema_tables:
+            table = schema_tables[table["parent"]]
+        return table.get("resource") or table["name"]
+
+    tables = {name for name, table in schema_tables.items() if not only or resource_of(table) in only}
     return {name for name in tables | of_resources if not name.startswith(DLT_PREFIX)}
 
 
