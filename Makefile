@@ -68,7 +68,7 @@ test: ## Run every test, unit and integration, two at a time (installs the datab
 .PHONY: test-unit
 test-unit: ## Run the unit tests only: seconds, no servers, no dbt
 	@EXTRAS="dev $(EXTRAS)" $(ROOT)/bin/setup
-	@$(PYTHON) -m pytest -m unit $(ARGS)
+	@$(PYTHON) -m pytest $(ROOT)/tests/unit $(ARGS)
 
 .PHONY: reference
 reference: setup ## Write docs/commands.md from bin/dango's parser (a test checks it is current)
