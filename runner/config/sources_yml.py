@@ -13,7 +13,7 @@ from functools import cache
 from pathlib import Path
 
 from runner import DANGO_ROOT
-from runner.config import yaml_schema
+from runner.config import dataset_names, yaml_schema
 from runner.config.errors import DangoError
 from runner.config.problems import Problem
 from runner.config.project import Project
@@ -136,13 +136,17 @@ def _checked(text: str, where: str) -> tuple[dict, dict]:
         problems = yaml_schema.schema_problems(data, lines, where, schema(), _where, SECRET_FIELD_HINTS)
         problems += _duplicate_names(data, lines, where)
         problems = problems or block_problems(data, lines, where)  # on a file of the schema's shape
+    if not problems:  # names are then valid and unique: the datasets dlt makes of them can be compared
+        problems = _dataset_collisions(data, lines, where)
     if problems:
         raise ConfigError(problems)
     return data, lines
 
 
 def _validity_stamp(text: str) -> str:
-    return hashlib.sha256((text + "\0" + SCHEMA_FILE.read_text()).encode()).hexdigest()
+    """Changes with the text, the schema and the checks' code: a fixed check applies to old files too."""
+    checks = [SCHEMA_FILE, Path(__file__), Path(dataset_names.__file__)]
+    return hashlib.sha256("\0".join([text, *(path.read_text() for path in checks)]).encode()).hexdigest()
 
 
 def _stamp_file(project: Project) -> Path:
@@ -207,6 +211,12 @@ def _where(data, path: tuple) -> tuple[str | None, str | None]:
         source = name if isinstance(name, str) else f"#{path[1] + 1}"
         path = path[2:]
     return source, ".".join(map(str, path)) or None
+
+
+def _dataset_collisions(data: dict, lines: dict, where: str) -> list[Problem]:
+    engine = (data.get("warehouse") or DEFAULT_WAREHOUSE)["type"]
+    names = [(entry["name"], lines.get(("sources", i, "name"))) for i, entry in enumerate(data["sources"] or [])]
+    return dataset_names.collisions(names, engine, where)
 
 
 def _duplicate_names(data, lines: dict, where: str) -> list[Problem]:

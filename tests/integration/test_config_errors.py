@@ -72,6 +72,18 @@ CASES = {
         HEADER + ENTRY.format(name="shop") + "      source_function: other\n",
         [".dango/sources.yml:8: source 'shop': field 'dlt_native.source_function': this key appears twice"],
     ),
+    "a source named like another's staging dataset": (
+        HEADER + ENTRY.format(name="shop") + ENTRY.format(name="shop_staging"),
+        [
+            ".dango/sources.yml:8: source 'shop_staging': field 'name': its dataset raw_shop_staging is dlt's "
+            "staging dataset of source 'shop' (line 3)",
+            "rename 'shop_staging' or 'shop'",
+        ],
+    ),
+    "a name dlt renames onto another's dataset": (
+        HEADER + ENTRY.format(name="shop_orders") + ENTRY.format(name="shop__orders"),
+        ["source 'shop__orders': field 'name'", "dlt would load it into raw_shop_orders, not raw_shop__orders"],
+    ),
     "empty file": ("", ["the file is empty"]),
     "sources not a list": (HEADER.replace("sources:\n", "sources: shop\n"), ["field 'sources': expected a list"]),
 }
