@@ -4,6 +4,7 @@ Every fault is done for real (signals to real processes, a real tmpfs, a damaged
 checks are what an operator would look at: rows in tables, exit codes and messages.
 """
 
+import json
 import os
 import signal
 import subprocess
@@ -18,6 +19,7 @@ pytestmark = pytest.mark.integration
 
 # An incremental source whose extraction can be slowed and whose rows are easy to count.
 COUNTER = """
+import json
 import os
 import time
 import dlt
@@ -273,3 +275,29 @@ def test_run_history_in_the_warehouse_and_status(project):
     assert "events" in status.stdout and "broken" in status.stdout and "never" in status.stdout
     stale = project.dango("status", "--max-age", "26h", check=1)
     assert "stale: no success within 26h for broken" in stale.stderr
+
+
+def test_run_history_appends_are_whole_or_absent_on_a_full_disk(project, small_disk):
+    from runner.config.project import Project
+    from runner.sync import history
+
+    dango_project = Project(project.root)
+    entry = {"source": "a", "status": "ok", "started": 1.0, "ended": 2.0, "rows": {"t": 1}, "log": "data/logs/a"}
+    history.record(dango_project, entry)
+    filler = (small_disk / "filler").open("wb", buffering=0)
+    with pytest.raises(OSError):  # fill every free page of the tmpfs
+        while True:
+            filler.write(b"x" * 65536)
+    with pytest.raises(OSError):  # longer than what is left of the history's last page
+        history.record(dango_project, {**entry, "source": "cut", "error": "e" * 8000})
+    filler.close()
+    (small_disk / "filler").unlink()
+    history.record(dango_project, {**entry, "source": "b"})
+    lines = history.history_file(dango_project).read_text().splitlines()
+    assert [json.loads(line)["source"] for line in lines] == ["a", "b"]
+
+    with history.history_file(dango_project).open("a") as damaged:  # as a kill mid-write by an older version
+        damaged.write('{"ended": 3.0, "log": "data/logs')
+    history.record(dango_project, {**entry, "source": "c"})
+    assert [run["source"] for run in history.runs(dango_project)] == ["a", "b", "c"]
+    assert oct(history.history_file(dango_project).stat().st_mode & 0o777) == "0o600"
