@@ -24,7 +24,7 @@ from pathlib import Path
 from runner import warehouse
 from runner.config.errors import DangoError, GaveUpWaiting
 from runner.config.project import Project
-from runner.sync import explain, progress, tables
+from runner.sync import explain, process, progress, tables
 from runner.sync.handoff import ChildResult, ChildSpec, RunRecord, Status
 from runner.sync.loader import SourceError
 from runner.sync.tracker import Tracker
@@ -37,6 +37,7 @@ INTERRUPTED = "stopped by SIGINT"
 
 
 def main() -> int:
+    process.die_with_parent(int(sys.argv[2]))  # a sync killed with SIGKILL stops nothing itself
     spec_path = Path(sys.argv[1])
     spec: ChildSpec = pickle.loads(spec_path.read_bytes())
     spec_path.unlink()

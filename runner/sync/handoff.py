@@ -22,6 +22,7 @@ class Status(StrEnum):
     FAILED = "failed"
     TIMED_OUT = "timed out"
     CANCELLED = "cancelled"
+    INTERRUPTED = "interrupted"  # its sync died; recorded by the next one (runner/sync/interrupted.py)
 
 
 @dataclass(frozen=True)

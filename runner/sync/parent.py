@@ -10,13 +10,11 @@ The hand-off with the child (runner/sync/child.py) is typed in runner/sync/hando
 
 import os
 import pickle
-import shutil
 import signal
 import subprocess
 import sys
 import threading
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -25,8 +23,8 @@ from runner.config import environment, secret_refs
 from runner.config.errors import DangoError, Stopped
 from runner.config.project import Project
 from runner.config.sources_yml import Source
-from runner.sync import history, logs, process, progress
-from runner.sync.handoff import ChildResult, ChildSpec, Status, record_of
+from runner.sync import history, interrupted, logs, process, progress
+from runner.sync.handoff import ChildResult, ChildSpec, RunRecord, Status, record_of
 from runner.sync.live import display
 from runner.sync.options import SyncOptions
 from runner.sync.process import stop_on_signals
@@ -65,6 +63,7 @@ def sync(
     target = warehouse.for_project(project)
     target.check()
     say(f"sync: {len(sources)} source{'s' if len(sources) != 1 else ''} into {target.describe()} ({jobs} at a time)")
+    record_abandoned(project, target, lock_timeout)
     env = environment.child_environment(project)
     started = time.time()
     run = Run(project, target, options)
@@ -84,11 +83,11 @@ def sync(
         done = {result.name for result in results}
         not_started = [source.name for source in sources if source.name not in done]
         say(f"sync stopped by {stop.signal_name}; not started: {', '.join(not_started) or 'none'}")
-        shutil.rmtree(run.folder, ignore_errors=True)
+        run.scratch.close()
         print_summary(results, time.time() - started)
         return stop.exit_code
     pool.shutdown()
-    shutil.rmtree(run.folder, ignore_errors=True)
+    run.scratch.close()
     read_copy.refresh(target, lock_timeout)
     print_summary(results, time.time() - started)
     return EXIT_OK if all(result.status == Status.OK for result in results) else EXIT_FAILED
@@ -100,8 +99,8 @@ class Run:
     def __init__(self, project: Project, target: warehouse.Warehouse, options: SyncOptions):
         self.target = target
         self.options = options
-        self.folder = project.data / "tmp" / f"run-{uuid.uuid4().hex}"  # specs, results and markers
-        self.folder.mkdir(parents=True)
+        self.scratch = interrupted.RunFolder(project)
+        self.folder = self.scratch.path  # specs, results and markers
         self._lock = threading.Lock()
         self._children: set[Child] = set()
         self.stopped_by = ""
@@ -153,8 +152,10 @@ def run_source(project, source: Source, env: dict, lock_timeout: float, timeout:
             warehouse=run.target.settings,
             options=run.options,
         )
+        run.scratch.started(record_of(spec, ChildResult(source.name, Status.INTERRUPTED), started))
         child = run.start(lambda: Child(spec, project, env, timeout))
         if child is None:
+            run.scratch.recorded(source.name)
             return None
         say(f"[{source.name}] started")
         display.started(source.name)
@@ -165,6 +166,7 @@ def run_source(project, source: Source, env: dict, lock_timeout: float, timeout:
             run.done(child)
         result = read_result(result_path, source.name, child, time.time() - started)
         finish(project, run.target, spec, result, redact, log)
+        run.scratch.recorded(source.name)
     (run.folder / f"{source.name}.done").touch()  # for later sources that read the warehouse
     return result
 
@@ -179,17 +181,29 @@ def finish(project: Project, target, spec: ChildSpec, result: ChildResult, redac
     if result.log_only:
         write_log(log, redact(result.log_only))
     record = result.record or record_of(spec, result, spec.started + result.seconds)
+    record_run(project, target, record, redact, result.record is None, spec.lock_timeout)
+
+
+def record_run(project: Project, target, record: RunRecord, redact, in_warehouse: bool, lock_timeout: float) -> None:
+    """Record a run in data/runs.jsonl, and in the warehouse unless the child did."""
     entry = record.as_dict()
-    # A run that cannot be recorded (full disk, damaged warehouse) is still reported above.
+    # A run that cannot be recorded (full disk, damaged warehouse) is still reported.
     recorders = {"data/runs.jsonl": lambda: history.record(project, entry)}
-    if result.record is None:
-        recorders["the warehouse"] = lambda: target.record_run(entry, spec.lock_timeout)
+    if in_warehouse:
+        recorders["the warehouse"] = lambda: target.record_run(entry, lock_timeout)
     for where, write in recorders.items():
         try:
             write()
         except Exception as error:
             why = getattr(error, "short", str(error))  # a holder of the file was named above already
             print(f"dango: warning: could not record the run in {where}: {redact(why)}", file=sys.stderr)
+
+
+def record_abandoned(project: Project, target, lock_timeout: float) -> None:
+    """Record the runs of syncs that died before recording them (runner/sync/interrupted.py)."""
+    for record in interrupted.abandoned(project):
+        say(f"[{record.source}] {record.status.upper()}: an earlier sync died while it ran; recorded now")
+        record_run(project, target, record, environment.redactor(project), True, lock_timeout)
 
 
 def say(line: str) -> None:
@@ -231,7 +245,7 @@ class Child:
         self.spec_path = spec.result_path.with_suffix(".spec")
         self.spec_path.write_bytes(pickle.dumps(spec))
         self.process = subprocess.Popen(
-            [*environment.runner_command("runner.sync.child"), str(self.spec_path)],
+            [*environment.runner_command("runner.sync.child"), str(self.spec_path), str(os.getpid())],
             cwd=project.root,
             env=env,
             stdin=subprocess.DEVNULL,

@@ -78,7 +78,13 @@ def run(project: Project, command: str, args: list[str], lock_timeout: float) ->
 def relay(argv: list[str], project: Project, env: dict, redact) -> int:
     """Run dbt, echo its output line by line with secrets redacted, and return its exit code."""
     child = subprocess.Popen(
-        argv, cwd=project.root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace"
+        process.guarded(argv),
+        cwd=project.root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        errors="replace",
     )
     assert child.stdout is not None  # stdout=PIPE
     try:

@@ -23,6 +23,7 @@ from runner.config.problems import ERROR, WARN, Problem
 from runner.config.project import Project
 from runner.config.sources_yml import ConfigError, Source
 from runner.remote import git
+from runner.sync import process
 from runner.sync.loader import KWARGS_FIELD, MODULE_FIELD
 from runner.validate import env_names, unreferenced
 
@@ -155,7 +156,7 @@ def inspect_all(project: Project, sources: list[Source]) -> list[list[Problem]]:
     where = project.relative(project.sources_file)
     request = {"timeout": IMPORT_TIMEOUT, "sources": [_spec(project, source) for source in sources]}
     done = subprocess.run(
-        environment.runner_command("runner.validate.inspect_source"),
+        process.guarded(environment.runner_command("runner.validate.inspect_source")),
         input=json.dumps(request, default=str),  # YAML dates are not JSON; dlt coerces the text back
         cwd=project.root,
         env=environment.child_environment(project),

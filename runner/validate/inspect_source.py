@@ -31,6 +31,7 @@ from pathlib import Path
 from runner.config import secret_refs
 from runner.config.project import Project
 from runner.config.sources_yml import Source
+from runner.sync import process
 from runner.sync.loader import KWARGS_FIELD, MODULE_FIELD, SourceError, check_kwargs, load_function
 
 ENV_PROVIDER = "Environment Variables"
@@ -50,11 +51,12 @@ def main() -> int:
 def check_all(specs: list[dict], timeout: float) -> list[dict]:
     """Check every source at once, each in its own forked child; kill those still running at `timeout`."""
     with tempfile.TemporaryDirectory(prefix="dango-validate-") as scratch:
-        children = {}
+        children, me = {}, os.getpid()
         for index, spec in enumerate(specs):
             answer = Path(scratch) / f"{index}.json"
             pid = os.fork()
             if pid == 0:
+                process.die_with_parent(me)
                 _check_in_child(spec, answer)
             children[pid] = (index, answer)
         results: list[dict] = [{"timed_out": True}] * len(specs)

@@ -301,3 +301,50 @@ def test_run_history_appends_are_whole_or_absent_on_a_full_disk(project, small_d
     history.record(dango_project, {**entry, "source": "c"})
     assert [run["source"] for run in history.runs(dango_project)] == ["a", "b", "c"]
     assert oct(history.history_file(dango_project).stat().st_mode & 0o777) == "0o600"
+
+
+SLOW_MODEL = """
+import pathlib
+import time
+
+def model(dbt, session):
+    pathlib.Path("dbt-started").touch()
+    time.sleep(300)  # until killed: the test kills Dango, and dbt must die with it
+    return session.sql("select 1 as x")
+"""
+
+
+def alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_kill_9_of_dango_kills_its_children_and_the_next_sync_records_the_run(project):
+    project.add_source("events", COUNTER.format(disposition="append"), function="counter")
+    sync = start_sync(project, "events", **project.env, PAGES="50", PAGE_SECONDS="0.2")
+    read_until(sync, "page 2")
+    (child,) = children_of(sync.pid)
+    sync.kill()  # the parent alone, as the OOM killer would
+    sync.wait()
+    wait_for(lambda: not alive(child))
+    assert list((project.root / "data" / "tmp").glob("run-*"))
+
+    result = project.sync("events")
+    assert "[events] INTERRUPTED: an earlier sync died while it ran; recorded now" in result.stdout
+    assert "[events] ok" in result.stdout and project.count("raw_events.events") == 5_000
+    statuses = [json.loads(line)["status"] for line in (project.root / "data" / "runs.jsonl").read_text().splitlines()]
+    assert statuses == ["interrupted", "ok"]
+    assert project.query("select status from dango.runs order by ended") == [("interrupted",), ("ok",)]
+    assert not list((project.root / "data" / "tmp").glob("*run-*"))
+
+    project.write("dbt/models/slow.py", SLOW_MODEL)
+    run = subprocess.Popen([DANGO, "run"], cwd=project.root, env=project.env, stdout=subprocess.DEVNULL)
+    wait_for((project.root / "dbt-started").exists, 120)
+    (dbt,) = children_of(run.pid)
+    run.kill()
+    run.wait()
+    wait_for(lambda: not alive(dbt))
+    (project.root / "dbt" / "models" / "slow.py").unlink()
+    project.sync("events", "--lock-timeout", "5")  # no dbt left holding DuckDB's lock
