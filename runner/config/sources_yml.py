@@ -13,7 +13,7 @@ from functools import cache
 from pathlib import Path
 
 from runner import DANGO_ROOT
-from runner.config import dataset_names, yaml_schema
+from runner.config import dataset_names, environment, yaml_schema
 from runner.config.errors import DangoError
 from runner.config.problems import Problem
 from runner.config.project import Project
@@ -121,7 +121,7 @@ def _load(project: Project, remember_valid: bool = False) -> tuple[dict, dict]:
     if known:
         return known
     data, lines = _checked(text, where)
-    if remember_valid:
+    if remember_valid and not _has_secret_literals(data):  # nothing secret is copied under data/
         _remember_valid(project, text, (data, lines))
     return data, lines
 
@@ -141,6 +141,12 @@ def _checked(text: str, where: str) -> tuple[dict, dict]:
     if problems:
         raise ConfigError(problems)
     return data, lines
+
+
+def _has_secret_literals(data: dict) -> bool:
+    entries = data["sources"] or []
+    kwargs = [(entry.get("dlt_native") or {}).get("function_kwargs") or {} for entry in entries]
+    return any(next(environment.secret_literals(each), None) for each in kwargs)
 
 
 def _validity_stamp(text: str) -> str:

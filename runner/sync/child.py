@@ -92,6 +92,7 @@ def run(spec: ChildSpec, project: Project, target, tracker: Tracker) -> ChildRes
     def locked():
         return target.write_lock(spec.lock_timeout, f"dango sync {source.name}", on_wait=announce_wait)
 
+    dlt_settings.keep_no_trace(Path(pipeline.working_dir))
     recovery.drop_committed_extracts(Path(pipeline.working_dir))
     with locked():
         pipeline.sync_destination()  # the state in the warehouse wins when newer, or data/pipelines is gone

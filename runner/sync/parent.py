@@ -62,6 +62,7 @@ def sync(
     --full-refresh, --resource and --since/--until (one source). Returns the exit code."""
     target = warehouse.for_project(project)
     target.check()
+    environment.keep_private(project)
     say(f"sync: {len(sources)} source{'s' if len(sources) != 1 else ''} into {target.describe()} ({jobs} at a time)")
     record_abandoned(project, target, lock_timeout)
     env = environment.child_environment(project)
@@ -126,11 +127,11 @@ class Run:
             child.stop(signal_name)
 
 
-def secret_kwargs(source: Source, env: dict[str, str]) -> list[str]:
+def secret_kwargs(source: Source, env: dict[str, str]) -> list:
     """Literal function_kwargs values under secret-looking names, and the values in `env` (the
     child's environment) of the variables the source references, a URL's password among them
     (runner/config/secret_refs.py), to redact like .env values."""
-    literal = [str(value) for _, value in environment.secret_literals(source.kwargs)]
+    literal = [value for _, value in environment.secret_literals(source.kwargs)]
     return literal + secret_refs.referenced_values(source, env)
 
 

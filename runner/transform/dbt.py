@@ -56,6 +56,7 @@ def run(project: Project, command: str, args: list[str], lock_timeout: float) ->
     argv = [str(executable()), command, "--project-dir", "dbt", "--profiles-dir", "dbt", *args]
     label = f"dbt {' '.join([command, *args])}"
     print(f"{label}: project {project.relative(project.dbt_dir)}, warehouse {target.describe()}", flush=True)
+    environment.keep_private(project)
     redact = environment.redactor(project)
     started = time.time()
     try:
