@@ -59,14 +59,15 @@ def dotenv(project: Project) -> dict[str, str]:
 
 def keep_private(project: Project) -> None:
     """data/ (dlt's state, logs, the warehouse) and .env readable by their owner only; say so when
-    that changes a mode, since colleagues who read them before no longer can."""
+    .env changes mode, since it is the user's file."""
     for path, private in ((project.data, 0o700), (project.env_file, 0o600)):
         try:
             mode = path.stat().st_mode & 0o777
             if mode & 0o077:
                 path.chmod(private)
-                change = f"{mode:o} -> {private:o}"
-                print(f"dango: made {project.relative(path)} readable by its owner only ({change})", file=sys.stderr)
+                if path == project.env_file:  # the user's own file; data/ is Dango's
+                    change = f"{mode:o} -> {private:o}"
+                    print(f"dango: made .env readable by its owner only ({change})", file=sys.stderr)
         except OSError:
             continue  # missing, or not ours: the steps that write it report that
 

@@ -93,7 +93,11 @@ def load_sources(project: Project, remember_valid: bool = False) -> list[Source]
     data/tmp/, and the same text is not validated against the schema again."""
     data, lines = _load(project, remember_valid)
     defaults = {**DEFAULTS, **(data.get("defaults") or {})}
-    return [_source(entry, _entry_lines(lines, i), defaults) for i, entry in enumerate(data["sources"] or [])]
+    entries = data["sources"] or []
+    return [
+        _source(entry, entry_lines, defaults)
+        for entry, entry_lines in zip(entries, _entry_lines(lines, len(entries)), strict=True)
+    ]
 
 
 def load_warehouse(project: Project) -> dict:
@@ -113,10 +117,7 @@ def _load(project: Project, remember_valid: bool = False) -> tuple[dict, dict]:
     """The whole file, valid, and the line of each key and list item by path."""
     path = project.sources_file
     where = project.relative(path)
-    try:
-        text = path.read_text()
-    except OSError as error:
-        raise DangoError(f"{where}: cannot read it ({error.strerror}).") from error
+    text = yaml_schema.read_text(path, where)
     known = _known_valid(project, text)
     if known:
         return known
@@ -178,10 +179,14 @@ def _remember_valid(project: Project, text: str, parsed: tuple[dict, dict]) -> N
         pass  # an unwritable data/ only means validating again next time
 
 
-def _entry_lines(lines: dict, index: int) -> dict:
-    """The lines of one entry's fields by dotted path, and the entry's own line under ""."""
-    prefix = ("sources", index)
-    return {".".join(map(str, path[2:])): line for path, line in lines.items() if path[:2] == prefix}
+def _entry_lines(lines: dict, count: int) -> list[dict]:
+    """For each of the `count` entries, the lines of its fields by dotted path and its own line under "";
+    in one pass over the file's lines, so a file of many sources is read in linear time."""
+    by_entry: list[dict] = [{} for _ in range(count)]
+    for path, line in lines.items():
+        if len(path) >= 2 and path[0] == "sources" and isinstance(path[1], int):
+            by_entry[path[1]][".".join(map(str, path[2:]))] = line
+    return by_entry
 
 
 def _source(entry: dict, lines: dict, defaults: dict) -> Source:

@@ -114,3 +114,24 @@ def test_a_bad_edit_leaves_loaded_data_alone(project):
     project.sources_yml.write_text(project.sources_yml.read_text().replace("source_module", "module"))
     project.dango("sync", check=2)
     assert project.count("raw_shop.shop") == 2
+
+
+BOMB = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 10)}]\n" for i in range(9)
+)
+BAD_BYTES = {
+    "binary junk": (bytes(range(256)) * 4, "not UTF-8 text (byte 0x80 at offset 128)"),
+    "a recursive alias": ((HEADER + "x: &l [*l]\n").encode(), "an alias (*name) refers to a value that contains it"),
+    "an alias bomb": ((HEADER + BOMB).encode(), "its aliases (*name) expand to more than 100,000 values"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_BYTES)
+def test_bad_bytes_and_aliases_are_configuration_errors(project, case):
+    text, expected = BAD_BYTES[case]
+    project.sources_yml.write_bytes(text)
+    for command in ("sync", "validate"):
+        result = project.dango(command, timeout=60)
+        assert result.returncode == 2 if command == "sync" else result.returncode in (1, 2), result.stderr
+        assert ".dango/sources.yml:" in result.stderr + result.stdout and expected in result.stderr + result.stdout
+        assert "Traceback" not in result.stderr
