@@ -28,7 +28,10 @@ def test_a_path_with_percent_quotes_and_dollar_runs_from_cron_and_has_its_own_na
     for root in (weird, twin):
         root.parent.mkdir(parents=True)
         run_dango("init", root, cwd=tmp_path, env=env, check=0)
-    lines = [run_dango("schedule", "--cron", "--no-transform", cwd=root, env=env, check=0).stdout.strip() for root in (weird, twin)]
+    lines = [
+        run_dango("schedule", "--cron", "--no-transform", cwd=root, env=env, check=0).stdout.strip()
+        for root in (weird, twin)
+    ]
     assert lines[0].split("# dango:")[1] != lines[1].split("# dango:")[1]  # same folder name, two schedules
     ran = subprocess.run(["sh", "-c", as_cron_runs(lines[0])], env=env, check=False, capture_output=True, text=True)
     assert ran.returncode == 0, ran.stderr
