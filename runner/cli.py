@@ -9,6 +9,7 @@ Commands import their package on call, so `bin/dango status` never pays for dlt 
 """
 
 import argparse
+import math
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -53,6 +54,17 @@ def add_lock_timeout(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def positive_seconds(text: str) -> float:
+    """An argparse type: a number of seconds above zero (not 0, -1, nan or inf)."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of seconds, such as 1800")
+    return seconds
+
+
 def add_names(parser: argparse.ArgumentParser, what: str = "sync") -> None:
     parser.add_argument("names", nargs="*", metavar="NAME", help=f"sources to {what} (default: every enabled source)")
 
@@ -95,7 +107,7 @@ def sync_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--timeout",
-        type=float,
+        type=positive_seconds,
         metavar="SECONDS",
         help="stop any source that runs longer (default: each source's `timeout:`, else `defaults: timeout:`, "
         f"else {DEFAULTS['timeout']})",
@@ -565,7 +577,7 @@ def cmd_remote_push(args) -> int:
 def remote_sync_options(parser: argparse.ArgumentParser) -> None:
     add_names(parser)
     parser.add_argument("--jobs", "-j", type=int, metavar="N", help="as for `bin/dango sync`")
-    parser.add_argument("--timeout", type=float, metavar="SECONDS", help="as for `bin/dango sync`")
+    parser.add_argument("--timeout", type=positive_seconds, metavar="SECONDS", help="as for `bin/dango sync`")
     parser.add_argument("--lock-timeout", type=float, metavar="SECONDS", help="as for `bin/dango sync`")
     add_sync_modes(parser)
 

@@ -135,3 +135,9 @@ def test_bad_bytes_and_aliases_are_configuration_errors(project, case):
         assert result.returncode == 2 if command == "sync" else result.returncode in (1, 2), result.stderr
         assert ".dango/sources.yml:" in result.stderr + result.stdout and expected in result.stderr + result.stdout
         assert "Traceback" not in result.stderr
+
+
+def test_timeout_must_be_a_positive_number(project):
+    for bad in ("-1", "nan", "0", "inf"):
+        result = project.dango("sync", "--timeout", bad, check=2)
+        assert f"argument --timeout: '{bad}' is not a positive number of seconds" in result.stderr
