@@ -96,8 +96,7 @@ def run(spec: ChildSpec, project: Project, target, tracker: Tracker) -> ChildRes
     recovery.drop_committed_extracts(Path(pipeline.working_dir))
     with locked():
         pipeline.sync_destination()  # the state in the warehouse wins when newer, or data/pipelines is gone
-    if pipeline.has_pending_data:
-        load_pending(pipeline, locked)
+    pending = load_pending(pipeline, locked) if pipeline.has_pending_data else {}
     # A full refresh loads beside the source and swaps in one transaction (runner/sync/refresh.py);
     # one of a source that never loaded is a plain sync.
     side = refresh.prepare_side(source, project, target, locked) if full_refresh(spec, pipeline) else None
@@ -116,6 +115,7 @@ def run(spec: ChildSpec, project: Project, target, tracker: Tracker) -> ChildRes
             load_ids = swapped.load_ids  # the side's loads, now the source's, and the swap's own
             progress.say(f"full refresh: {', '.join(swapped.tables) or 'no tables'} swapped in at once")
         rows = tables.rows(normalized.row_counts, tables.names(loader, resource_tables, spec.options.resources))
+        rows = {table: rows.get(table, 0) + pending.get(table, 0) for table in sorted({*rows, *pending})}
         action = spec.options.describe()
         record = RunRecord(source.name, Status.OK, spec.started, time.time(), rows, load_ids, "", spec.log, action)
         # While the lock is held anyway: record the run and refresh the staging models, so neither
@@ -172,16 +172,22 @@ def wait_for_earlier(spec: ChildSpec) -> None:
         )
 
 
-def load_pending(pipeline, locked) -> None:
-    """Finish the packages an interrupted run extracted or normalized, before extracting anew."""
+def load_pending(pipeline, locked) -> dict[str, int]:
+    """Finish the packages an interrupted run extracted or normalized, before extracting anew;
+    return the rows they loaded per table."""
+    from runner.sync import recovery
+
     progress.say("loading what an interrupted earlier run left pending")
     if pipeline.list_extracted_load_packages():
         pipeline.normalize()
     with locked():
-        pipeline.load()
+        loaded = pipeline.load()
+        rows = recovery.rows_loaded(pipeline, list(loaded.loads_ids))
         # A kill can fall between dlt committing a package and saving its local state, so the
         # state that package carried may be newer than ours.
         pipeline.sync_destination()
+    progress.say(f"loaded pending rows: {', '.join(f'{t} {n}' for t, n in rows.items()) or 'none'}")
+    return rows
 
 
 def extract_with_retries(pipeline, function, spec: ChildSpec, file_format: str | None):

@@ -6,6 +6,7 @@ checks are what an operator would look at: rows in tables, exit codes and messag
 
 import json
 import os
+import re
 import signal
 import subprocess
 import time
@@ -95,6 +96,8 @@ def test_kill_9_loses_and_duplicates_nothing(project, disposition, stage):
     expected_max = ids[3]
     assert ids[0] == ids[1] == expected_max, f"duplicates or gaps: {ids}"
     assert expected_max in (5_010, 105_010), (after_kill, result.stdout)
+    reported = re.search(r"\[events\] ok in [\d.]+s: events (\d+)", result.stdout)  # pending rows count too
+    assert reported and int(reported[1]) == ids[0] - after_kill, result.stdout
 
 
 def test_sigterm_stops_the_run_and_the_next_sync_finishes(project):
