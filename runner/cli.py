@@ -139,7 +139,7 @@ def add_sync_modes(parser: argparse.ArgumentParser) -> None:
 def cmd_sync(args) -> int:
     """Load sources into the warehouse. Example: bin/dango sync my_api --full-refresh"""
     from runner.config.sources_yml import load_sources
-    from runner.sync import options, parent
+    from runner.sync import options, orphans, parent
 
     wanted = options.SyncOptions(args.full_refresh, tuple(args.resource), args.since, args.until)
     options.check(wanted, args.names)
@@ -151,7 +151,10 @@ def cmd_sync(args) -> int:
         print("sync: no enabled sources in .dango/sources.yml; nothing to do")
         return 0
     jobs = args.jobs or parent.DEFAULT_JOBS
-    return parent.sync(project, selected, args.lock_timeout, args.timeout, jobs, wanted)
+    new = orphans.first_runs(project, selected)
+    code = parent.sync(project, selected, args.lock_timeout, args.timeout, jobs, wanted)
+    orphans.report(project, sources, new)
+    return code
 
 
 def validate_options(parser: argparse.ArgumentParser) -> None:
