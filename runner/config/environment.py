@@ -39,6 +39,7 @@ HEADER_VALUE = re.compile(
     r"""((?:bearer|basic|token|digest|negotiate)\s+)?[^\s"',;}\]]+""",
     re.IGNORECASE,
 )
+PLAIN_VALUE = re.compile(r"[-+]?\d+(\.\d+)?|true|false|yes|no", re.IGNORECASE)
 AUTH_SCHEME = re.compile(r"^(bearer|basic|token|digest|negotiate)\s+(\S+)$", re.IGNORECASE)
 
 # Defaults for every child; a value the user set in the environment wins.
@@ -145,18 +146,21 @@ def _encodings(secret: str) -> set[str]:
 def redactor(project: Project, extra_values=()) -> Redactor:
     """A Redactor for the secrets of `.env` and `.dlt/secrets.toml` (by their names: hosts, ports, users
     and paths stay readable), environment variables named like secrets, and `extra_values`."""
-    values = [value for name, value in dotenv(project).items() if is_secret_setting(name)]
+    values = [value for name, value in dotenv(project).items() if is_secret_setting(name, value)]
     values += [value for name, value in os.environ.items() if looks_secret(name)]
-    values += [value for name, value in _toml_settings(project.secrets_file) if is_secret_setting(name)]
+    values += [value for name, value in _toml_settings(project.secrets_file) if is_secret_setting(name, value)]
     values += list(extra_values)
     return Redactor(values)
 
 
-def is_secret_setting(name: str) -> bool:
-    """A setting of .env or .dlt/secrets.toml is a secret unless its last part names a connection detail;
-    a URL's password is masked wherever it appears."""
+def is_secret_setting(name: str, value: str) -> bool:
+    """A setting of .env or .dlt/secrets.toml is a secret when named like one; otherwise unless its
+    name is a connection detail or its value a plain number or boolean (`PAGES=20`). A URL's password
+    is masked wherever it appears."""
     last = name.replace(".", "__").split("__")[-1]
-    return looks_secret(last) or not NOT_SECRET_SETTING.search(last)
+    if looks_secret(last):
+        return True
+    return not NOT_SECRET_SETTING.search(last) and not PLAIN_VALUE.fullmatch(value.strip())
 
 
 def looks_secret(name: str) -> bool:

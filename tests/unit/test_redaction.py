@@ -51,12 +51,12 @@ def test_secrets_toml_and_env_are_masked_by_name(tmp_path, monkeypatch):
         '[destination.postgres.credentials]\ndatabase = "shop"\npassword = "pw-123"\nusername = "loader"\n'
         'host = "localhost"\nport = 54329\ndrivername = "postgresql"\n[sources.api]\nthing = "opaque-1"\n'
     )
-    (tmp_path / ".env").write_text("PG_HOST=warehouse.internal\nSHOP_TOKEN=tok-9\nMY_API=xyz-7\n")
+    (tmp_path / ".env").write_text("PG_HOST=warehouse.internal\nSHOP_TOKEN=tok-9\nMY_API=xyz-7\nPAGES=2000\n")
     monkeypatch.chdir(tmp_path)
     redact = environment.redactor(Project(tmp_path))
     text = 'connection to server at "localhost", port 54329 failed for user "loader" (pw-123) dialects/postgresql'
     assert redact(text) == text.replace("pw-123", "***")
-    assert redact("opaque-1 tok-9 xyz-7 warehouse.internal shop") == "*** *** *** warehouse.internal shop"
+    assert redact("opaque-1 tok-9 xyz-7 warehouse.internal shop 2000") == "*** *** *** warehouse.internal shop 2000"
 
 
 def test_validate_finds_secrets_in_headers_and_urls():
