@@ -21,24 +21,25 @@ STAGING_LAYOUT = "%s_staging"  # dlt's default staging_dataset_name_layout
 def _naming(max_length: int | None):
     from dlt.common.normalizers.naming.snake_case import NamingConvention
 
-    return NamingConvention(max_length=max_length)
+    return NamingConvention(max_length=max_length)  # type: ignore[arg-type]  # dlt's default is None
 
 
-def datasets(name: str, engine: str = "duckdb") -> tuple[str, str]:
-    """The dataset and the staging dataset dlt writes for source `name` on `engine`."""
+def datasets(dataset: str, engine: str = "duckdb") -> tuple[str, str]:
+    """The dataset and the staging dataset dlt writes for the dataset Dango names `dataset` on `engine`."""
     naming = _naming(MAX_IDENTIFIER_LENGTH.get(engine))
-    dataset = f"raw_{name}"
     return naming.normalize_table_identifier(dataset), naming.normalize_table_identifier(STAGING_LAYOUT % dataset)
 
 
-def collisions(names: list[tuple[str, int | None]], engine: str, where: str) -> list[Problem]:
-    """Problems for each (name, line) whose dataset dlt renames, or that shares a dataset with an
-    earlier source's dataset or staging dataset."""
-    problems, owners, stagings = [], {}, {}
-    for name, line in names:
-        dataset, staging = datasets(name, engine)
-        if dataset != f"raw_{name}":
-            fix = f"dlt would load it into {dataset}, not raw_{name}; rename it (single underscores between words)."
+def collisions(sources: list[tuple[str, str, int | None]], engine: str, where: str) -> list[Problem]:
+    """Problems for each (name, dataset, line) whose dataset dlt renames, or that shares a dataset
+    with an earlier source's dataset or staging dataset."""
+    problems: list[Problem] = []
+    owners: dict[str, tuple[str, int | None]] = {}
+    stagings: dict[str, tuple[str, int | None]] = {}
+    for name, wanted, line in sources:
+        dataset, staging = datasets(wanted, engine)
+        if dataset != wanted:
+            fix = f"dlt would load it into {dataset}, not {wanted}; rename it (single underscores between words)."
             problems.append(Problem(where, f"{name!r} is not a name dlt keeps", fix, line, name, "name"))
             continue
         # Names are unique and kept as they are, so a shared dataset is one source's dataset and

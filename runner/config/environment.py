@@ -190,7 +190,7 @@ def _toml_settings(path: Path):
     document = read_toml(path)
     if document is None:
         return
-    stack = [("", document)]
+    stack: list[tuple[str, dict | list]] = [("", document)]  # lists of tables are walked too
     while stack:
         name, node = stack.pop()
         items = node.items() if isinstance(node, dict) else ((name, value) for value in node)

@@ -226,8 +226,9 @@ def _where(data, path: tuple) -> tuple[str | None, str | None]:
 
 def _dataset_collisions(data: dict, lines: dict, where: str) -> list[Problem]:
     engine = (data.get("warehouse") or DEFAULT_WAREHOUSE)["type"]
-    names = [(entry["name"], lines.get(("sources", i, "name"))) for i, entry in enumerate(data["sources"] or [])]
-    return dataset_names.collisions(names, engine, where)
+    entries = enumerate(data["sources"] or [])
+    sources = [(e["name"], DATASET_PREFIX + e["name"], lines.get(("sources", i, "name"))) for i, e in entries]
+    return dataset_names.collisions(sources, engine, where)
 
 
 def _duplicate_names(data, lines: dict, where: str) -> list[Problem]:

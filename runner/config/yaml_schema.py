@@ -89,8 +89,9 @@ def _walk(yaml, root, lines: dict, duplicates: list[tuple]) -> tuple[str, str, i
     """Record the line of every key and list item, and the paths of keys given twice; or return the
     problem (message, fix, line) of an alias that contains itself or expands too far. Iterative and
     bounded, so neither deep nesting nor aliases can exhaust the stack or the memory."""
-    stack = [(root, (), frozenset())]
-    seen, again = set(), 0
+    stack: list[tuple[Any, tuple, frozenset[int]]] = [(root, (), frozenset())]
+    seen: set[int] = set()
+    again = 0
     while stack:
         node, path, ancestors = stack.pop()
         if id(node) in seen:
@@ -102,7 +103,8 @@ def _walk(yaml, root, lines: dict, duplicates: list[tuple]) -> tuple[str, str, i
         if id(node) in ancestors:
             return "an alias (*name) refers to a value that contains it", "Remove the loop.", node.start_mark.line + 1
         if isinstance(node, yaml.MappingNode):
-            inner, children = ancestors | {id(node)}, []
+            inner = ancestors | {id(node)}
+            children: list[tuple[Any, tuple, frozenset[int]]] = []
             for key_node, value_node in node.value:
                 key_path = path + (key_node.value,)
                 if key_path in lines:

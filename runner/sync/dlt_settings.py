@@ -45,7 +45,8 @@ def keep_no_trace(working_dir: Path) -> None:
     the trace holds every resolved config value (secrets included) and exception texts (URLs with
     their api keys) in clear. dlt has no setting for it (1.31), so its `save_trace` is replaced; a
     unit test checks that the name still exists."""
-    importlib.import_module("dlt.pipeline.pipeline").save_trace = lambda trace_dir, trace: None
+    pipeline_module = importlib.import_module("dlt.pipeline.pipeline")  # not dlt.pipeline, the function
+    pipeline_module.save_trace = lambda trace_dir, trace: None  # type: ignore[attr-defined]
     (working_dir / TRACE_FILE_NAME).unlink(missing_ok=True)
 
 

@@ -8,7 +8,7 @@ import sys
 
 from runner import warehouse
 from runner.config.project import Project
-from runner.config.sources_yml import Source
+from runner.config.sources_yml import DATASET_PREFIX, Source
 from runner.sync import history
 
 
@@ -24,7 +24,7 @@ def report(project: Project, registered: list[Source], new: list[str]) -> None:
         return
     target = warehouse.for_project(project)
     try:
-        datasets = target.catalog("raw_").tables
+        datasets = target.catalog(DATASET_PREFIX).tables
     except Exception:
         return  # a note only: the sync has reported its own errors
     kept = {source.dataset for source in registered}

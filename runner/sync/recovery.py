@@ -22,7 +22,6 @@ def drop_committed_extracts(working_dir: Path) -> None:
         shutil.rmtree(extracted / load_id)
 
 
-
 def rows_loaded(pipeline, load_ids: list[str]) -> dict[str, int]:
     """Rows per table that the loads `load_ids` added, counted in the warehouse: packages normalized
     by an earlier, interrupted run carry no row counts of their own. Nested tables, which have no

@@ -7,8 +7,8 @@ from runner.config import dataset_names
 pytestmark = pytest.mark.unit
 
 
-def names(*names: str) -> list[tuple[str, int]]:
-    return [(name, line) for line, name in enumerate(names, start=1)]
+def names(*names: str) -> list[tuple[str, str, int]]:
+    return [(name, f"raw_{name}", line) for line, name in enumerate(names, start=1)]
 
 
 def test_a_source_named_like_another_staging_dataset_is_refused_in_either_order():
