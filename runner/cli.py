@@ -153,7 +153,7 @@ def cmd_sync(args) -> int:
     jobs = args.jobs or parent.DEFAULT_JOBS
     new = orphans.first_runs(project, selected)
     code = parent.sync(project, selected, args.lock_timeout, args.timeout, jobs, wanted)
-    orphans.report(project, sources, new)
+    orphans.report(project, sources, new, args.lock_timeout)
     return code
 
 

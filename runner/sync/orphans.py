@@ -18,13 +18,15 @@ def first_runs(project: Project, selected: list[Source]) -> list[str]:
     return [source.name for source in selected if source.name not in ran]
 
 
-def report(project: Project, registered: list[Source], new: list[str]) -> None:
+def report(project: Project, registered: list[Source], new: list[str], lock_timeout: float) -> None:
     """Print a note on each dataset loaded by dlt that belongs to no registered source."""
     if not new:
         return
     target = warehouse.for_project(project)
     try:
-        datasets = target.catalog(DATASET_PREFIX).tables
+        # Under the write lock: a DuckDB file opened even read-only fails another process's load.
+        with target.write_lock(lock_timeout, "dango sync (looking for renamed sources)"):
+            datasets = target.catalog(DATASET_PREFIX).tables
     except Exception:
         return  # a note only: the sync has reported its own errors
     kept = {source.dataset for source in registered}
