@@ -85,8 +85,10 @@ def test_kill_9_loses_and_duplicates_nothing(project, disposition, stage):
     else:
         folder = {"normalize": "normalize/extracted", "load": "load/normalized"}[stage]
         wait_for(lambda: package_in(project, "events", folder))
+    children = children_of(sync.pid)
     os.killpg(sync.pid, signal.SIGKILL)
     sync.wait()
+    wait_for(lambda: not any(map(alive, children)))  # a killed child may hold the file a moment longer
     after_kill = project.count("raw_events.events")
     assert after_kill in (5_000, 105_000)  # nothing, or the whole package: never part of one
 
