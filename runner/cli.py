@@ -466,7 +466,8 @@ def cmd_schedule(args) -> int:
     if args.cron:
         line = schedule.cron_line(project, args.source, args.at, transform)
         if args.install:
-            schedule.install_cron(line)
+            stable = schedule.stable(project)
+            schedule.install_cron(line, schedule.unit_name(stable, args.source, legacy=True), stable.root)
             print(f"installed in your crontab:\n{line}")
         else:
             print(line)
@@ -474,7 +475,9 @@ def cmd_schedule(args) -> int:
     units = schedule.systemd_units(project, args.source, args.at, transform)
     if args.install:
         folder = Path(args.unit_dir).expanduser()
-        for path in schedule.install_systemd(units, folder):
+        stable = schedule.stable(project)
+        legacy = schedule.unit_name(stable, args.source, legacy=True)
+        for path in schedule.install_systemd(units, folder, legacy, stable.root):
             print(f"wrote {path}")
         timer = next(name for name in units if name.endswith(".timer"))
         print(f"enable it with: systemctl --user daemon-reload && systemctl --user enable --now {timer}")

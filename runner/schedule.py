@@ -37,12 +37,14 @@ def stable(project: Project) -> Project:
     return project
 
 
-def unit_name(project: Project, source: str | None) -> str:
+def unit_name(project: Project, source: str | None, legacy: bool = False) -> str:
+    """dango-<folder>-<hash of its path>[-<source>]; `legacy`: the name before the hash (Dango's
+    schedules until issue 14), which installing replaces."""
     deployed = project.root.name == "current" and project.root.is_symlink()
     folder = project.root.parent if deployed else project.root  # a deployment is named after its folder
     base = re.sub(r"[^A-Za-z0-9_-]+", "-", folder.name).strip("-") or "project"
-    path_hash = hashlib.sha256(str(folder).encode()).hexdigest()[:8]
-    return f"dango-{base}-{path_hash}" + (f"-{source}" if source else "")
+    path_hash = "" if legacy else "-" + hashlib.sha256(str(folder).encode()).hexdigest()[:8]
+    return f"dango-{base}{path_hash}" + (f"-{source}" if source else "")
 
 
 def commands(project: Project, source: str | None, transform: bool) -> list[list[str]]:
@@ -122,8 +124,15 @@ def cron_line(project: Project, source: str | None, at: str, transform: bool) ->
     return f"{minute} {hour} * * * {run} {CRON_MARKER} {unit_name(project, source)}"
 
 
-def install_systemd(units: dict[str, str], folder: Path) -> list[Path]:
+def install_systemd(units: dict[str, str], folder: Path, legacy: str, root: Path) -> list[Path]:
+    """Write the units; delete this project's units of the legacy name, saying how to stop their timer."""
     folder.mkdir(parents=True, exist_ok=True)
+    old = folder / f"{legacy}.service"
+    if old.is_file() and f"WorkingDirectory={root}\n" in old.read_text():
+        for suffix in (".service", ".timer"):
+            (folder / f"{legacy}{suffix}").unlink(missing_ok=True)
+        stop = f"systemctl --user disable --now {legacy}.timer"
+        print(f"removed the units of its former name {legacy}; stop its timer: {stop}")
     written = []
     for filename, text in units.items():
         (folder / filename).write_text(text)
@@ -131,12 +140,18 @@ def install_systemd(units: dict[str, str], folder: Path) -> list[Path]:
     return written
 
 
-def install_cron(line: str) -> None:
-    """Add the line to the user's crontab, replacing an earlier one for the same unit."""
+def install_cron(line: str, legacy: str, root: Path) -> None:
+    """Add the line to the user's crontab, replacing an earlier one for the same unit, and this
+    project's line of the legacy name."""
     marker = line[line.index(CRON_MARKER) :]
+    legacy_line = (f"{CRON_MARKER} {legacy}", f"cd {shlex.quote(str(root))} && ")
+
+    def replaced(entry: str) -> bool:
+        return entry.endswith(marker) or (entry.endswith(legacy_line[0]) and legacy_line[1] in entry)
+
     try:
         current = subprocess.run(["crontab", "-l"], capture_output=True, text=True, check=False).stdout
-        kept = [entry for entry in current.splitlines() if not entry.endswith(marker)]
+        kept = [entry for entry in current.splitlines() if not replaced(entry)]
         subprocess.run(["crontab", "-"], input="\n".join([*kept, line]) + "\n", text=True, check=True)
     except (OSError, subprocess.CalledProcessError) as error:
         raise DangoError(f"could not install the crontab line ({error}); add it by hand with `crontab -e`.") from error

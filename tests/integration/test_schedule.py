@@ -61,10 +61,14 @@ def test_systemd_units_run_sync_then_dbt_and_stop_gently(project, tmp_path):
     installed = project.dango("schedule", "--source", "x", "--install", "--unit-dir", units, check=2)
     assert "unknown source 'x'" in installed.stderr
     project.add_source("shop", "import dlt\n\n@dlt.resource\ndef shop():\n    yield {'id': 1}\n")
+    units.mkdir()  # with the units of this project as Dango named them before
+    (units / "dango-project-shop.service").write_text(f"[Service]\nWorkingDirectory={project.root}\n")
+    (units / "dango-project-shop.timer").write_text("[Timer]\n")
     installed = project.dango("schedule", "--source", "shop", "--install", "--unit-dir", units, check=0)
     name = f"dango-project-{path_hash(project)}-shop"
     assert sorted(p.name for p in units.iterdir()) == [f"{name}.service", f"{name}.timer"]
     assert f"systemctl --user enable --now {name}.timer" in installed.stdout
+    assert "stop its timer: systemctl --user disable --now dango-project-shop.timer" in installed.stdout
     assert '"sync" "shop"' in (units / f"{name}.service").read_text()
 
 
