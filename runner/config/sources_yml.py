@@ -13,7 +13,7 @@ from functools import cache
 from pathlib import Path
 
 from runner import DANGO_ROOT
-from runner.config import dataset_names, environment, yaml_schema
+from runner.config import dataset_names, environment, secret_refs, yaml_schema
 from runner.config.errors import DangoError
 from runner.config.problems import Problem
 from runner.config.project import Project
@@ -147,7 +147,8 @@ def _checked(text: str, where: str) -> tuple[dict, dict]:
 def _has_secret_literals(data: dict) -> bool:
     entries = data["sources"] or []
     kwargs = [(entry.get("dlt_native") or {}).get("function_kwargs") or {} for entry in entries]
-    return any(next(environment.secret_literals(each), None) for each in kwargs)
+    found = (value for each in kwargs for _, value in environment.secret_literals(each))
+    return any(not secret_refs.variable_of(value, mappings=False) for value in found)  # `${NAME}` is no secret
 
 
 def _validity_stamp(text: str) -> str:
