@@ -1,4 +1,6 @@
-"""Dango loads data sources into a warehouse with dlt and transforms it with dbt, from one folder.
+"""Dango loads your data into one warehouse and keeps it fresh: each source is a Python function written
+with dlt (an API, a database, files), loaded into a DuckDB file (or PostgreSQL, or MotherDuck), and dbt
+builds staging and mart tables from what came in. Run it by hand, or every night from cron.
 
 This module is the command line (`bin/dango COMMAND`): one function per command, each registered
 with `@command` beside a function that adds its options. Every command returns its exit code; an
@@ -7,6 +9,7 @@ Commands import their package on call, so `bin/dango status` never pays for dlt 
 """
 
 import argparse
+import math
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -19,8 +22,14 @@ Command = Callable[[argparse.Namespace], int]
 Options = Callable[[argparse.ArgumentParser], None]
 # (name, function, options, aliases, takes dbt's options): in the order `--help` lists them.
 COMMANDS: list[tuple[str, Command, Options, tuple[str, ...], bool]] = []
+# Commands that hand every argument after their name to another program, untouched (args.rest).
+PASSTHROUGH = ("python", "dbt", "dlt")
+EPILOG = """start: `dango init DIR` makes a project; write a source in custom_sources/, register it in
+.dango/sources.yml, then `dango sync` loads it and `dango transform` runs dbt. `dango help COMMAND`
+explains a command. Docs: docs/your-own-project.md and README.md in Dango's folder."""
 GROUPS = {
-    "source": "work with sources: `source list`",
+    "source": "work with sources: `source list|drop`",
+    "state": "see and change the incremental cursors dlt saved for a source: `state show|reset|set`",
     "remote": "deploy to the server of .dango/remote.yml and run there: `remote push|sync|status|logs`",
 }
 
@@ -45,6 +54,17 @@ def add_lock_timeout(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def positive_seconds(text: str) -> float:
+    """An argparse type: a number of seconds above zero (not 0, -1, nan or inf)."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of seconds, such as 1800")
+    return seconds
+
+
 def add_names(parser: argparse.ArgumentParser, what: str = "sync") -> None:
     parser.add_argument("names", nargs="*", metavar="NAME", help=f"sources to {what} (default: every enabled source)")
 
@@ -57,13 +77,18 @@ def init_options(parser: argparse.ArgumentParser) -> None:
 def cmd_init(args) -> int:
     """Create a new, empty project. Example: bin/dango init ~/analytics"""
     from runner.config import scaffold
+    from runner.config.dango_copy import version
 
     written = scaffold.init(Path(args.dir))
     root = Path(args.dir).expanduser().resolve()
     print(f"created a Dango project in {root}")
     for path in written:
         print(f"  {path.relative_to(root)}")
-    print("next: add a source in custom_sources/, register it in .dango/sources.yml, then `bin/dango sync`")
+    print(f"  bin/, runner/, schema/, Makefile: its own copy of Dango {version()}")
+    print(
+        f"next: cd {root}, add a source in custom_sources/, register it in .dango/sources.yml, then `make sync` "
+        "(the first run installs the project's .venv, a minute or two)"
+    )
     return 0
 
 
@@ -82,19 +107,42 @@ def sync_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--timeout",
-        type=float,
+        type=positive_seconds,
         metavar="SECONDS",
         help="stop any source that runs longer (default: each source's `timeout:`, else `defaults: timeout:`, "
         f"else {DEFAULTS['timeout']})",
     )
+    add_sync_modes(parser)
+
+
+def add_sync_modes(parser: argparse.ArgumentParser) -> None:
+    """What one source's sync may do beyond loading what is new (docs/when-data-goes-wrong.md)."""
+    parser.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="reload the source from scratch, tables and cursors; the old ones stay until the new load is complete",
+    )
+    parser.add_argument(
+        "--resource",
+        action="extend",
+        nargs="+",
+        default=[],
+        metavar="R",
+        help="only these resources (tables) of the one source named, such as: sync shop --resource orders; "
+        "with --full-refresh or --since, refresh or backfill only these",
+    )
+    parser.add_argument("--since", metavar="X", help="backfill the window from X (the cursor's type) without moving it")
+    parser.add_argument("--until", metavar="Y", help="end of the --since window, excluded (default: the saved cursor)")
 
 
 @command("sync", sync_options)
 def cmd_sync(args) -> int:
-    """Load sources into the warehouse. Example: bin/dango sync my_api"""
+    """Load sources into the warehouse. Example: bin/dango sync my_api --full-refresh"""
     from runner.config.sources_yml import load_sources
-    from runner.sync import parent
+    from runner.sync import options, orphans, parent
 
+    wanted = options.SyncOptions(args.full_refresh, tuple(args.resource), args.since, args.until)
+    options.check(wanted, args.names)
     project = find_project(args.project_dir)
     sources = load_sources(project, remember_valid=True)
     warn_unreferenced(project, sources)
@@ -102,7 +150,11 @@ def cmd_sync(args) -> int:
     if not selected:
         print("sync: no enabled sources in .dango/sources.yml; nothing to do")
         return 0
-    return parent.sync(project, selected, args.lock_timeout, args.timeout, args.jobs or parent.DEFAULT_JOBS)
+    jobs = args.jobs or parent.DEFAULT_JOBS
+    new = orphans.first_runs(project, selected)
+    code = parent.sync(project, selected, args.lock_timeout, args.timeout, jobs, wanted)
+    orphans.report(project, sources, new, args.lock_timeout)
+    return code
 
 
 def validate_options(parser: argparse.ArgumentParser) -> None:
@@ -128,6 +180,84 @@ def cmd_source_list(args) -> int:
     warn_unreferenced(project, sources)
     source_list.show(project, sources)
     return 0
+
+
+def one_source(args):
+    """The project and the source named by `args.name`: an unknown name is an error listing the known ones."""
+    from runner.config.sources_yml import load_sources
+    from runner.sync.parent import select
+
+    project = find_project(args.project_dir)
+    return project, select(load_sources(project), [args.name])[0]
+
+
+def change_options(parser: argparse.ArgumentParser, resource_help: str, required: bool = False) -> None:
+    parser.add_argument("name", metavar="NAME", help="the source")
+    parser.add_argument("--resource", action="append", default=[], required=required, metavar="R", help=resource_help)
+    parser.add_argument("--yes", "-y", action="store_true", help="change without asking (scripts)")
+    add_lock_timeout(parser)
+
+
+def source_drop_options(parser: argparse.ArgumentParser) -> None:
+    change_options(parser, "the resource to drop (repeat for several)", required=True)
+
+
+@command("source drop", source_drop_options)
+def cmd_source_drop(args) -> int:
+    """Drop a resource's tables (child tables too), its saved state and its generated staging models.
+    Example: bin/dango source drop shop --resource orders"""
+    from runner.sync import state
+
+    project, source = one_source(args)
+    return state.drop_resource(project, source, args.resource, args.yes, args.lock_timeout)
+
+
+def state_show_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("name", metavar="NAME", help="the source")
+    parser.add_argument("--json", action="store_true", help="print the cursors as JSON")
+    add_lock_timeout(parser)
+
+
+@command("state show", state_show_options)
+def cmd_state_show(args) -> int:
+    """Show each resource's incremental cursor, its last load, and where the state is kept.
+    Example: bin/dango state show shop --json"""
+    from runner.sync import state
+
+    project, source = one_source(args)
+    return state.show(project, source, args.json, args.lock_timeout)
+
+
+def state_reset_options(parser: argparse.ArgumentParser) -> None:
+    change_options(parser, "this resource only (repeat for several; default: every resource)")
+
+
+@command("state reset", state_reset_options)
+def cmd_state_reset(args) -> int:
+    """Forget the saved cursors: the next sync starts from the initial values; the data stays.
+    Example: bin/dango state reset shop --resource orders"""
+    from runner.sync import state
+
+    project, source = one_source(args)
+    return state.reset(project, source, args.resource, args.yes, args.lock_timeout)
+
+
+def state_set_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("name", metavar="NAME", help="the source")
+    parser.add_argument("--resource", required=True, metavar="R", help="the resource whose cursor moves")
+    parser.add_argument("--cursor", required=True, metavar="VALUE", help="the new last value, typed like the cursor")
+    parser.add_argument("--yes", "-y", action="store_true", help="change without asking (scripts)")
+    add_lock_timeout(parser)
+
+
+@command("state set", state_set_options)
+def cmd_state_set(args) -> int:
+    """Move a resource's saved cursor: the next sync asks for what follows VALUE.
+    Example: bin/dango state set shop --resource orders --cursor 2024-02-01"""
+    from runner.sync import state
+
+    project, source = one_source(args)
+    return state.set_cursor(project, source, args.resource, args.cursor, args.yes, args.lock_timeout)
 
 
 def warn_unreferenced(project, sources) -> None:
@@ -336,7 +466,8 @@ def cmd_schedule(args) -> int:
     if args.cron:
         line = schedule.cron_line(project, args.source, args.at, transform)
         if args.install:
-            schedule.install_cron(line)
+            stable = schedule.stable(project)
+            schedule.install_cron(line, schedule.unit_name(stable, args.source, legacy=True), stable.root)
             print(f"installed in your crontab:\n{line}")
         else:
             print(line)
@@ -344,7 +475,9 @@ def cmd_schedule(args) -> int:
     units = schedule.systemd_units(project, args.source, args.at, transform)
     if args.install:
         folder = Path(args.unit_dir).expanduser()
-        for path in schedule.install_systemd(units, folder):
+        stable = schedule.stable(project)
+        legacy = schedule.unit_name(stable, args.source, legacy=True)
+        for path in schedule.install_systemd(units, folder, legacy, stable.root):
             print(f"wrote {path}")
         timer = next(name for name in units if name.endswith(".timer"))
         print(f"enable it with: systemctl --user daemon-reload && systemctl --user enable --now {timer}")
@@ -352,6 +485,59 @@ def cmd_schedule(args) -> int:
     for filename, text in units.items():
         print(f"# {filename}\n{text}")
     return 0
+
+
+@command("upgrade")
+def cmd_upgrade(args) -> int:
+    """Replace the project's copy of Dango with this Dango's files.
+    Run the newer Dango's bin/dango from the project. Example: ~/dango/bin/dango upgrade"""
+    from runner.config import dango_copy
+
+    return dango_copy.upgrade_and_report(find_project(args.project_dir))
+
+
+def install_command_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--dir", default="~/.local/bin", help="where to write it (default: ~/.local/bin)")
+
+
+@command("install-command", install_command_options)
+def cmd_install_command(args) -> int:
+    """Put a `dango` command on PATH that runs the bin/dango of the project you are in.
+    Example: bin/dango install-command --dir ~/bin"""
+    from runner.config import launcher
+
+    path = launcher.install(Path(args.dir))
+    print(f"wrote {path}: `dango` runs the bin/dango of the project you are in")
+    if not launcher.on_path(path.parent):
+        print(f'note: {path.parent} is not on your PATH; add `export PATH="{path.parent}:$PATH"` to ~/.profile')
+    return 0
+
+
+@command("python")
+def cmd_python(args) -> int:
+    """Run the project's Python, with .env and .dlt/ as a sync has them.
+    Every argument goes to python. Example: bin/dango python custom_sources/my_api.py"""
+    from runner.sync import tools
+
+    return tools.python(find_project(args.project_dir), args.rest)
+
+
+@command("dbt")
+def cmd_dbt(args) -> int:
+    """Run dbt's own command line on the project's dbt/ folder and warehouse.
+    Every argument goes to dbt; a command that opens the warehouse holds its lock. Example: bin/dango dbt ls"""
+    from runner.transform import dbt_cli
+
+    return dbt_cli.run(find_project(args.project_dir), args.rest, DEFAULT_LOCK_TIMEOUT)
+
+
+@command("dlt")
+def cmd_dlt(args) -> int:
+    """Run dlt's own command line in the project, on its pipelines in data/pipelines.
+    Every argument goes to dlt. Example: bin/dango dlt pipeline my_api info"""
+    from runner.sync import tools
+
+    return tools.dlt(find_project(args.project_dir), args.rest, DEFAULT_LOCK_TIMEOUT)
 
 
 def migrate_options(parser: argparse.ArgumentParser) -> None:
@@ -397,15 +583,17 @@ def cmd_remote_push(args) -> int:
 def remote_sync_options(parser: argparse.ArgumentParser) -> None:
     add_names(parser)
     parser.add_argument("--jobs", "-j", type=int, metavar="N", help="as for `bin/dango sync`")
-    parser.add_argument("--timeout", type=float, metavar="SECONDS", help="as for `bin/dango sync`")
+    parser.add_argument("--timeout", type=positive_seconds, metavar="SECONDS", help="as for `bin/dango sync`")
     parser.add_argument("--lock-timeout", type=float, metavar="SECONDS", help="as for `bin/dango sync`")
+    add_sync_modes(parser)
 
 
 @command("remote sync", remote_sync_options)
 def cmd_remote_sync(args) -> int:
     """Run `bin/dango sync` on the server. Example: bin/dango remote sync my_api"""
-    command = ["sync", *args.names]
-    for option in ("jobs", "timeout", "lock_timeout"):
+    command = ["sync", *args.names, *(["--full-refresh"] if args.full_refresh else [])]
+    command += [arg for resource in args.resource for arg in ("--resource", resource)]
+    for option in ("jobs", "timeout", "lock_timeout", "since", "until"):
         value = getattr(args, option)
         if value is not None:
             command += [f"--{option.replace('_', '-')}", str(value)]
@@ -440,7 +628,9 @@ def parser() -> argparse.ArgumentParser:
         default=argparse.SUPPRESS,
         help="the project root (default: $DANGO_PROJECT_DIR, else the nearest folder above with .dango/sources.yml)",
     )
-    top = argparse.ArgumentParser(prog="dango", description=__doc__.splitlines()[0], parents=[common])
+    description = __doc__.split("\n\n")[0].replace("\n", " ")
+    top = argparse.ArgumentParser(prog="dango", description=description, epilog=EPILOG, parents=[common])
+    top.add_argument("--version", action=VersionAction, help="print Dango's version and the commit it came from")
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
     groups: dict[str, argparse._SubParsersAction] = {}
     for name, function, options, aliases, dbt in COMMANDS:
@@ -453,24 +643,67 @@ def parser() -> argparse.ArgumentParser:
         if dbt:
             doc = doc.replace(". Example", ". Options Dango does not know go to dbt; `--` ends Dango's. Example")
             usage = f"dango {sub} [--project-dir DIR] [--lock-timeout SECONDS] [DBT OPTION ...]"
+        if name in PASSTHROUGH:
+            usage = f"dango [--project-dir DIR] {name} [{name.upper()} ARGUMENT ...]"
         subparser = (groups[group] if group else commands).add_parser(
             sub,
             help=doc.splitlines()[0],
             description=doc,
-            parents=[] if name == "init" else [common],
+            parents=[] if name in ("init", "install-command") else [common],
             aliases=list(aliases),
             usage=usage,
             # Never take an option dbt knows for an abbreviation of one of Dango's.
             allow_abbrev=not dbt,
+            add_help=name not in PASSTHROUGH,  # `dango dbt --help` is dbt's
         )
         options(subparser)
         subparser.set_defaults(run=function, **({"dbt_args": []} if dbt else {}))
     return top
 
 
+class VersionAction(argparse.Action):
+    """--version, with the commit read only when asked for."""
+
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from runner.config.dango_copy import version
+
+        print(f"dango {version()}")
+        parser.exit()
+
+
+def split_passthrough(argv: list[str]) -> tuple[list[str], list[str]]:
+    """Dango's arguments up to a passthrough command's name, and the rest, for that program."""
+    i = 0
+    while i < len(argv):
+        if argv[i] == "--project-dir":
+            i += 2
+        elif argv[i].startswith("--project-dir="):
+            i += 1
+        else:
+            break
+    if i < len(argv) and argv[i] in PASSTHROUGH:
+        return argv[: i + 1], argv[i + 1 :]
+    return argv, []
+
+
 def main(argv=None) -> int:
     top = parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv in ([], ["help"]):
+        top.print_help()
+        return 0
+    if argv[0] == "help" and argv[1:2] and argv[1] in PASSTHROUGH:
+        doc = next(function.__doc__ for name, function, *_ in COMMANDS if name == argv[1])
+        print(f"usage: dango [--project-dir DIR] {argv[1]} [ARGUMENT ...]\n\n{doc}")
+        return 0
+    if argv[0] == "help":
+        argv = [*argv[1:], "--help"]
+    argv, rest = split_passthrough(argv)
     args, extra = top.parse_known_args(argv)
+    args.rest = rest
     if extra and not hasattr(args, "dbt_args"):
         top.error(f"unrecognized arguments: {' '.join(extra)}")
     if extra:

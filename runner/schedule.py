@@ -4,8 +4,14 @@ The scheduled command is the same a person types: `bin/dango sync` (all enabled 
 then `bin/dango run` (dbt build), by absolute paths, from the project root. systemd stops it with
 SIGTERM to Dango alone (KillMode=mixed), which stops the running source and releases the warehouse
 lock, and only kills what is left after TimeoutStopSec.
+
+A schedule is named after the project's folder and a hash of its whole path, so two projects in
+folders of the same name never replace each other's. Paths are quoted for the reader: cron hands the
+line to sh, after turning `%` into a newline unless written `\\%`; systemd splits ExecStart= itself and
+expands `%` specifiers and `$` variables everywhere.
 """
 
+import hashlib
 import re
 import shlex
 import subprocess
@@ -31,22 +37,39 @@ def stable(project: Project) -> Project:
     return project
 
 
-def unit_name(project: Project, source: str | None) -> str:
+def unit_name(project: Project, source: str | None, legacy: bool = False) -> str:
+    """dango-<folder>-<hash of its path>[-<source>]; `legacy`: the name before the hash (Dango's
+    schedules until issue 14), which installing replaces."""
     deployed = project.root.name == "current" and project.root.is_symlink()
     folder = project.root.parent if deployed else project.root  # a deployment is named after its folder
     base = re.sub(r"[^A-Za-z0-9_-]+", "-", folder.name).strip("-") or "project"
-    return f"dango-{base}" + (f"-{source}" if source else "")
+    path_hash = "" if legacy else "-" + hashlib.sha256(str(folder).encode()).hexdigest()[:8]
+    return f"dango-{base}{path_hash}" + (f"-{source}" if source else "")
 
 
-def commands(project: Project, source: str | None, transform: bool) -> list[str]:
+def commands(project: Project, source: str | None, transform: bool) -> list[list[str]]:
     """The commands to run in order, each stopping the schedule when it fails, as `make all` does."""
     own = project.root / "bin" / "dango"  # a deployment's, through its `current` link
     program = own if own.resolve() == DANGO else DANGO
-    dango = f"{shlex.quote(str(program))} --project-dir {shlex.quote(str(project.root))}"
-    steps = [f"{dango} sync" + (f" {shlex.quote(source)}" if source else "")]
+    dango = [str(program), "--project-dir", str(project.root)]
+    steps = [[*dango, "sync", *([source] if source else [])]]
     if transform:
-        steps.append(f"{dango} run")
+        steps.append([*dango, "run"])
     return steps
+
+
+def systemd_quote(text: str, quote: bool = True) -> str:
+    """`text` as systemd reads it back: `%` specifiers and `$` variables escaped, quoted as one word."""
+    text = text.replace("%", "%%")
+    if not quote:
+        return text
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("$", "$$")
+    return f'"{escaped}"'
+
+
+def cron_quote(text: str) -> str:
+    """`text` as one sh word, with cron's `%` escaped."""
+    return shlex.quote(text).replace("%", "\\%")
 
 
 def parse_time(at: str) -> tuple[int, int]:
@@ -62,15 +85,16 @@ def systemd_units(project: Project, source: str | None, at: str, transform: bool
     name = unit_name(project, source)
     what = f"source {source}" if source else "all sources"
     # One ExecStart per step, no shell: Dango itself is the main process and gets the SIGTERM.
-    exec_lines = "\n".join(f"ExecStart={step}" for step in commands(project, source, transform))
+    steps = commands(project, source, transform)
+    exec_lines = "\n".join(f"ExecStart={' '.join(map(systemd_quote, step))}" for step in steps)
     service = f"""[Unit]
-Description=Dango sync of {what} in {project.root}
+Description=Dango sync of {what} in {systemd_quote(str(project.root), quote=False)}
 Wants=network-online.target
 After=network-online.target
 
 [Service]
 Type=oneshot
-WorkingDirectory={project.root}
+WorkingDirectory={systemd_quote(str(project.root), quote=False)}
 {exec_lines}
 KillMode=mixed
 KillSignal=SIGTERM
@@ -93,15 +117,22 @@ WantedBy=timers.target
 def cron_line(project: Project, source: str | None, at: str, transform: bool) -> str:
     hour, minute = parse_time(at)
     project = stable(project)
-    log = shlex.quote(str(project.logs_dir / "cron.log"))
-    steps = " && ".join(commands(project, source, transform))
-    logs = shlex.quote(str(project.logs_dir))
-    run = f"cd {shlex.quote(str(project.root))} && mkdir -p {logs} && {{ {steps}; }} >> {log} 2>&1"
+    log = cron_quote(str(project.logs_dir / "cron.log"))
+    steps = " && ".join(" ".join(map(cron_quote, step)) for step in commands(project, source, transform))
+    logs = cron_quote(str(project.logs_dir))
+    run = f"cd {cron_quote(str(project.root))} && mkdir -p {logs} && {{ {steps}; }} >> {log} 2>&1"
     return f"{minute} {hour} * * * {run} {CRON_MARKER} {unit_name(project, source)}"
 
 
-def install_systemd(units: dict[str, str], folder: Path) -> list[Path]:
+def install_systemd(units: dict[str, str], folder: Path, legacy: str, root: Path) -> list[Path]:
+    """Write the units; delete this project's units of the legacy name, saying how to stop their timer."""
     folder.mkdir(parents=True, exist_ok=True)
+    old = folder / f"{legacy}.service"
+    if old.is_file() and f"WorkingDirectory={root}\n" in old.read_text():
+        for suffix in (".service", ".timer"):
+            (folder / f"{legacy}{suffix}").unlink(missing_ok=True)
+        stop = f"systemctl --user disable --now {legacy}.timer"
+        print(f"removed the units of its former name {legacy}; stop its timer: {stop}")
     written = []
     for filename, text in units.items():
         (folder / filename).write_text(text)
@@ -109,12 +140,18 @@ def install_systemd(units: dict[str, str], folder: Path) -> list[Path]:
     return written
 
 
-def install_cron(line: str) -> None:
-    """Add the line to the user's crontab, replacing an earlier one for the same unit."""
+def install_cron(line: str, legacy: str, root: Path) -> None:
+    """Add the line to the user's crontab, replacing an earlier one for the same unit, and this
+    project's line of the legacy name."""
     marker = line[line.index(CRON_MARKER) :]
+    legacy_line = (f"{CRON_MARKER} {legacy}", f"cd {shlex.quote(str(root))} && ")
+
+    def replaced(entry: str) -> bool:
+        return entry.endswith(marker) or (entry.endswith(legacy_line[0]) and legacy_line[1] in entry)
+
     try:
         current = subprocess.run(["crontab", "-l"], capture_output=True, text=True, check=False).stdout
-        kept = [entry for entry in current.splitlines() if not entry.endswith(marker)]
+        kept = [entry for entry in current.splitlines() if not replaced(entry)]
         subprocess.run(["crontab", "-"], input="\n".join([*kept, line]) + "\n", text=True, check=True)
     except (OSError, subprocess.CalledProcessError) as error:
         raise DangoError(f"could not install the crontab line ({error}); add it by hand with `crontab -e`.") from error

@@ -104,6 +104,11 @@ class Project:
     def count(self, table: str) -> int:
         return self.query(f"select count(*) from {table}")[0][0]
 
+    def files_with(self, secret: str) -> list[Path]:
+        """Files under data/ (logs, dlt's state and traces, the warehouse) whose bytes hold `secret`."""
+        found = (path for path in (self.root / "data").rglob("*") if path.is_file())
+        return [path for path in found if secret.encode() in path.read_bytes()]
+
     def tables(self, dataset: str) -> set[str]:
         rows = self.query(f"select table_name from information_schema.tables where table_schema = '{dataset}'")
         return {name for (name,) in rows}

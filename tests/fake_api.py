@@ -30,6 +30,11 @@ class FakeApi:
         ]
         self.accounts = [{"id": i, "name": f"Account {i}"} for i in (1, 2, 3)]
         self.api_key = "sk_test_4f9a8b7c6d5e"
+        # /v2/tickets: bearer token, pages of 10, `updated_since`; /v2/tickets/<id>/comments: 2 each
+        self.tickets = [
+            {"id": i, "subject": f"ticket {i}", "updated_at": f"2024-03-{i % 28 + 1:02d}T10:00:00Z"}
+            for i in range(1, 46)
+        ]
         self.fail_paths: dict[str, int] = {}  # path -> status returned on every request
         self.flaky: dict[str, list[int]] = {}  # path -> statuses returned, one per request, before success
         self.requests_seen: list[tuple[str, dict]] = []
@@ -74,6 +79,10 @@ class FakeApi:
         if path == "/orders":
             since = query.get("updated_since", "")
             return 200, [o for o in self.orders if o["updated_at"] >= since]
+        if path.startswith("/v2/"):
+            if headers.get("Authorization") != f"Bearer {self.api_key}":
+                return 401, {"error": "bad key"}
+            return self.tickets_route(path, query)
         if path == "/customers":
             return 200, self.customers
         if path == "/transactions":
@@ -88,6 +97,16 @@ class FakeApi:
             account_id = int(path.rsplit("/", 1)[1])
             return 200, {"id": account_id, "owner": f"owner{account_id}", "plan": "pro"}
         return 404, {"error": f"no route {path}"}
+
+    def tickets_route(self, path: str, query: dict) -> tuple[int, object]:
+        if path == "/v2/tickets":
+            since = query.get("updated_since", "")
+            found = sorted((t for t in self.tickets if t["updated_at"] >= since), key=lambda t: t["id"])
+            per_page, page = int(query.get("per_page", 10)), int(query.get("page", 1))
+            pages = (len(found) + per_page - 1) // per_page
+            return 200, {"data": found[(page - 1) * per_page : page * per_page], "total_pages": pages}
+        ticket_id = int(path.split("/")[3])
+        return 200, {"data": [{"id": ticket_id * 10 + n, "ticket_id": ticket_id, "body": f"note {n}"} for n in (1, 2)]}
 
     def _handler(self):
         api = self

@@ -49,10 +49,7 @@ def load(project: Project) -> Remote:
             f"SSH destination and the project's folder there:\n{EXAMPLE}\n"
             "(see docs/deploying.md)."
         )
-    try:
-        text = path.read_text()
-    except OSError as error:
-        raise DangoError(f"{where}: cannot read it ({error.strerror}).") from error
+    text = yaml_schema.read_text(path, where)
     data, lines, problems = yaml_schema.parse(text, where)
     if data is None and not problems:
         problems = [Problem(where, "the file is empty", f"Write at least:\n{EXAMPLE}")]

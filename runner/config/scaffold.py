@@ -1,8 +1,10 @@
-"""`dango init DIR`: write a new, empty project from the files in runner/config/templates/."""
+"""`dango init DIR`: write a new, empty project from the files in runner/config/templates/, with a copy
+of the running Dango (runner/config/dango_copy.py), so that the project works by itself from its root."""
 
 import shutil
 from pathlib import Path
 
+from runner.config import dango_copy
 from runner.config.errors import DangoError
 from runner.config.project import SOURCES_FILE
 
@@ -14,12 +16,14 @@ FILES = {
     "gitignore": Path(".gitignore"),
     "dbt_project.yml": Path("dbt/dbt_project.yml"),
     "profiles.yml": Path("dbt/profiles.yml"),
+    "requirements.txt": Path("requirements.txt"),
 }
 EMPTY_FOLDERS = ["custom_sources", "dbt/models/staging", "dbt/models/marts", "dbt/seeds"]
 
 
 def init(target: Path) -> list[Path]:
-    """Create the project at `target` and return the files written. Refuses an existing project."""
+    """Create the project at `target` and return the project's own files written (Dango's copy aside).
+    Refuses an existing project."""
     target = target.expanduser().resolve()
     if (target / SOURCES_FILE).exists():
         raise DangoError(f"{target} already holds a Dango project ({SOURCES_FILE} exists); nothing was changed.")
@@ -38,4 +42,5 @@ def init(target: Path) -> list[Path]:
         keep = target / folder / ".gitkeep"
         if not any((target / folder).iterdir()):
             keep.touch()
+    dango_copy.install(target)
     return written

@@ -13,10 +13,11 @@ from functools import cache
 from pathlib import Path
 
 from runner import DANGO_ROOT
-from runner.config import yaml_schema
+from runner.config import dataset_names, environment, secret_refs, yaml_schema
 from runner.config.errors import DangoError
 from runner.config.problems import Problem
 from runner.config.project import Project
+from runner.config.source_blocks import block_problems
 
 SCHEMA_FILE = DANGO_ROOT / "schema" / "sources.schema.json"
 # Built-in values of the `defaults:` section; a project changes them there, once for every source.
@@ -24,6 +25,13 @@ DEFAULTS = {"timeout": 3600, "retries": 0}
 DEFAULT_WAREHOUSE = {"type": "duckdb"}
 # The `docs:` section: how `dango docs` marks a source stale, and whether `make all` rebuilds the site.
 DEFAULT_DOCS = {"max_age": "26h", "after_all": False}
+# The source types Dango builds from their sources.yml block alone, and the dlt function each wraps
+# (shown by `source list`; runner/sources/ has Dango's side of each).
+BUILT_IN_TYPES = {
+    "rest_api": ("dlt.sources.rest_api", "rest_api_source"),
+    "sql_database": ("dlt.sources.sql_database", "sql_database"),
+    "files": ("dlt.sources.filesystem", "filesystem"),
+}
 # sources.yml is committed, so secrets never go there; where each one goes instead.
 SECRET_FIELD_HINTS = {
     ("warehouse", "password"): "keep passwords out of sources.yml: set DESTINATION__POSTGRES__CREDENTIALS__PASSWORD "
@@ -48,6 +56,8 @@ class Source:
     line: int | None = None
     timeout: float = DEFAULTS["timeout"]
     retries: int = DEFAULTS["retries"]
+    config: dict = field(default_factory=dict)  # the block of a built-in type (rest_api, sql_database, files)
+    resources: dict = field(default_factory=dict)  # the `resources:` block: settings by resource name
     # Line of each field given in the file, by dotted path below the entry ("dlt_native.source_module").
     lines: dict = field(default_factory=dict, compare=False, repr=False)
 
@@ -83,7 +93,11 @@ def load_sources(project: Project, remember_valid: bool = False) -> list[Source]
     data/tmp/, and the same text is not validated against the schema again."""
     data, lines = _load(project, remember_valid)
     defaults = {**DEFAULTS, **(data.get("defaults") or {})}
-    return [_source(entry, _entry_lines(lines, i), defaults) for i, entry in enumerate(data["sources"] or [])]
+    entries = data["sources"] or []
+    return [
+        _source(entry, entry_lines, defaults)
+        for entry, entry_lines in zip(entries, _entry_lines(lines, len(entries)), strict=True)
+    ]
 
 
 def load_warehouse(project: Project) -> dict:
@@ -103,15 +117,12 @@ def _load(project: Project, remember_valid: bool = False) -> tuple[dict, dict]:
     """The whole file, valid, and the line of each key and list item by path."""
     path = project.sources_file
     where = project.relative(path)
-    try:
-        text = path.read_text()
-    except OSError as error:
-        raise DangoError(f"{where}: cannot read it ({error.strerror}).") from error
+    text = yaml_schema.read_text(path, where)
     known = _known_valid(project, text)
     if known:
         return known
     data, lines = _checked(text, where)
-    if remember_valid:
+    if remember_valid and not _has_secret_literals(data):  # nothing secret is copied under data/
         _remember_valid(project, text, (data, lines))
     return data, lines
 
@@ -125,13 +136,25 @@ def _checked(text: str, where: str) -> tuple[dict, dict]:
     if not problems:
         problems = yaml_schema.schema_problems(data, lines, where, schema(), _where, SECRET_FIELD_HINTS)
         problems += _duplicate_names(data, lines, where)
+        problems = problems or block_problems(data, lines, where)  # on a file of the schema's shape
+    if not problems:  # names are then valid and unique: the datasets dlt makes of them can be compared
+        problems = _dataset_collisions(data, lines, where)
     if problems:
         raise ConfigError(problems)
     return data, lines
 
 
+def _has_secret_literals(data: dict) -> bool:
+    entries = data["sources"] or []
+    kwargs = [(entry.get("dlt_native") or {}).get("function_kwargs") or {} for entry in entries]
+    found = (value for each in kwargs for _, value in environment.secret_literals(each))
+    return any(not secret_refs.variable_of(value, mappings=False) for value in found)  # `${NAME}` is no secret
+
+
 def _validity_stamp(text: str) -> str:
-    return hashlib.sha256((text + "\0" + SCHEMA_FILE.read_text()).encode()).hexdigest()
+    """Changes with the text, the schema and the checks' code: a fixed check applies to old files too."""
+    checks = [SCHEMA_FILE, Path(__file__), Path(dataset_names.__file__)]
+    return hashlib.sha256("\0".join([text, *(path.read_text() for path in checks)]).encode()).hexdigest()
 
 
 def _stamp_file(project: Project) -> Path:
@@ -157,20 +180,31 @@ def _remember_valid(project: Project, text: str, parsed: tuple[dict, dict]) -> N
         pass  # an unwritable data/ only means validating again next time
 
 
-def _entry_lines(lines: dict, index: int) -> dict:
-    """The lines of one entry's fields by dotted path, and the entry's own line under ""."""
-    prefix = ("sources", index)
-    return {".".join(map(str, path[2:])): line for path, line in lines.items() if path[:2] == prefix}
+def _entry_lines(lines: dict, count: int) -> list[dict]:
+    """For each of the `count` entries, the lines of its fields by dotted path and its own line under "";
+    in one pass over the file's lines, so a file of many sources is read in linear time."""
+    by_entry: list[dict] = [{} for _ in range(count)]
+    for path, line in lines.items():
+        if len(path) >= 2 and path[0] == "sources" and isinstance(path[1], int):
+            by_entry[path[1]][".".join(map(str, path[2:]))] = line
+    return by_entry
 
 
 def _source(entry: dict, lines: dict, defaults: dict) -> Source:
-    native = entry["dlt_native"]
+    kind = entry["type"]
+    if kind == "dlt_native":
+        native = entry["dlt_native"]
+        module, function, kwargs = native["source_module"], native["source_function"], native.get("function_kwargs")
+    else:
+        (module, function), kwargs = BUILT_IN_TYPES[kind], {}
     return Source(
         name=entry["name"],
-        type=entry["type"],
-        module=native["source_module"],
-        function=native["source_function"],
-        kwargs=native.get("function_kwargs") or {},
+        type=kind,
+        module=module,
+        function=function,
+        kwargs=kwargs or {},
+        config=(entry.get(kind) or {}) if kind in BUILT_IN_TYPES else {},
+        resources=entry.get("resources") or {},
         enabled=entry.get("enabled", True),
         description=entry.get("description", ""),
         line=lines.get(""),
@@ -189,6 +223,13 @@ def _where(data, path: tuple) -> tuple[str | None, str | None]:
         source = name if isinstance(name, str) else f"#{path[1] + 1}"
         path = path[2:]
     return source, ".".join(map(str, path)) or None
+
+
+def _dataset_collisions(data: dict, lines: dict, where: str) -> list[Problem]:
+    engine = (data.get("warehouse") or DEFAULT_WAREHOUSE)["type"]
+    entries = enumerate(data["sources"] or [])
+    sources = [(e["name"], DATASET_PREFIX + e["name"], lines.get(("sources", i, "name"))) for i, e in entries]
+    return dataset_names.collisions(sources, engine, where)
 
 
 def _duplicate_names(data, lines: dict, where: str) -> list[Problem]:

@@ -16,7 +16,6 @@ validate` and `bin/dango generate` pass in it, by renaming a new symlink over `c
 fails is deleted and the previous one goes on running.
 """
 
-import os
 import shlex
 import shutil
 import sys
@@ -27,13 +26,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from runner import DANGO_ROOT
+from runner.config.dango_copy import DANGO_PARTS
 from runner.config.errors import DangoError
 from runner.config.project import Project
 from runner.config.remote_yml import Remote
 from runner.remote import git, ssh
+from runner.remote.git import listed
 from runner.transform.staging import HEADER
 
-DANGO_PARTS = ("bin", "runner", "schema", "Makefile")  # from the Dango that runs this command
 PROJECT_PARTS = (".dango", "custom_sources", "dbt", "requirements.txt", ".dlt")
 NEVER_TOP = ("data", ".venv")
 NEVER_NAMES = (".env", "secrets.toml")
@@ -129,36 +129,6 @@ def never_copied(name: str) -> bool:
 def by_product(name: str) -> bool:
     parts = name.split("/")
     return "__pycache__" in parts or name.endswith(".pyc") or any(name.startswith(p + "/") for p in BY_PRODUCTS)
-
-
-def listed(root: Path, parts: tuple[str, ...]) -> list[str]:
-    """The files under `parts` of `root` that git does not ignore (tracked or not), relative to root."""
-    present = [part for part in parts if (root / part).exists()]
-    if not present:
-        return []
-    if git.in_checkout(root):
-        output = git.output(root, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", *present)
-        return [name for name in output.split("\0") if name]
-    return walked(root, present)
-
-
-def walked(root: Path, parts: list[str]) -> list[str]:
-    """Without git, the files under `parts` that the root's .gitignore does not match."""
-    import pathspec
-
-    gitignore = root / ".gitignore"
-    lines = gitignore.read_text().splitlines() if gitignore.is_file() else []
-    ignored = pathspec.GitIgnoreSpec.from_lines(lines).match_file
-    names = []
-    for part in parts:
-        if (root / part).is_file():
-            names += [] if ignored(part) else [part]
-            continue
-        for folder, subfolders, filenames in os.walk(root / part):
-            relative = Path(folder).relative_to(root).as_posix()
-            subfolders[:] = [d for d in subfolders if not ignored(f"{relative}/{d}/")]
-            names += [f"{relative}/{f}" for f in filenames if not ignored(f"{relative}/{f}")]
-    return names
 
 
 def uncommitted(project: Project) -> list[str]:

@@ -80,9 +80,15 @@ def _row(source: Source, loads: dict | None, runs: list[dict]) -> tuple[str, ...
         f"{source.module}:{source.function}",
         _when(load[0]) if load else "never",
         ("?" if load[1] is None else str(load[1])) if load else "-",
-        mine[-1]["status"] if mine else "never run",
+        last_sync(mine[-1]) if mine else "never run",
         source.description,
     )
+
+
+def last_sync(run: dict) -> str:
+    """`ok`, or `ok (full refresh of orders)` when the last run was more than a plain sync."""
+    action = run.get("action", "sync")
+    return run["status"] if action == "sync" else f"{run['status']} ({action})"
 
 
 def _last_load(name: str, loads: dict | None, runs: list[dict]) -> tuple[float, int | None] | None:

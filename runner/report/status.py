@@ -1,4 +1,5 @@
-"""`dango status`: the last run of each source and how long ago it last succeeded.
+"""`dango status`: the last run of each source (a sync, or a `state`/`source drop` change) and how
+long ago it last succeeded.
 
 Reads data/runs.jsonl only, so it never waits for the warehouse lock and works during a sync.
 With a maximum age it is a monitoring check: exit 1 when any enabled source has not succeeded
@@ -13,6 +14,7 @@ from runner.config.sources_yml import Source
 from runner.report.table import format_table
 
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+SYNC_ACTIONS = ("sync", "full refresh", "backfill")  # runner/sync/options.py SyncOptions.describe
 
 
 def parse_age(text: str) -> float:
@@ -35,7 +37,7 @@ def rows(sources: list[Source], runs: list[dict], now: float) -> list[dict]:
     last, last_ok = {}, {}
     for entry in runs:
         last[entry["source"]] = entry
-        if entry["status"] == "ok":
+        if entry["status"] == "ok" and is_sync(entry):
             last_ok[entry["source"]] = entry
     table = []
     for source in sources:
@@ -45,6 +47,7 @@ def rows(sources: list[Source], runs: list[dict], now: float) -> list[dict]:
                 "source": source.name,
                 "enabled": source.enabled,
                 "last_status": run["status"] if run else "never run",
+                "last_action": run.get("action", "sync") if run else "",
                 "last_run": run["ended"] if run else None,
                 "last_success": ok["ended"] if ok else None,
                 "success_age_seconds": now - ok["ended"] if ok else None,
@@ -52,6 +55,12 @@ def rows(sources: list[Source], runs: list[dict], now: float) -> list[dict]:
             }
         )
     return table
+
+
+def is_sync(entry: dict) -> bool:
+    """A run that loaded (a sync, a full refresh, a backfill), not a change of state or a drop:
+    only those count as a success for --max-age."""
+    return entry.get("action", "sync").startswith(SYNC_ACTIONS)
 
 
 def stale(table: list[dict], max_age: float) -> list[str]:
@@ -63,7 +72,7 @@ def stale(table: list[dict], max_age: float) -> list[str]:
 
 
 def render(table: list[dict]) -> list[str]:
-    lines = [("SOURCE", "LAST RUN", "STATUS", "LAST SUCCESS", "ERROR")]
+    lines = [("SOURCE", "LAST RUN", "STATUS", "ACTION", "LAST SUCCESS", "ERROR")]
     now = time.time()
     for row in table:
         lines.append(
@@ -71,6 +80,7 @@ def render(table: list[dict]) -> list[str]:
                 row["source"] + ("" if row["enabled"] else " (disabled)"),
                 ago(now - row["last_run"]) if row["last_run"] else "-",
                 row["last_status"],
+                row["last_action"] or "-",
                 ago(row["success_age_seconds"]) if row["last_success"] else "never",
                 row["error"],
             )

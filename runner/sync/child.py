@@ -24,8 +24,10 @@ from pathlib import Path
 from runner import warehouse
 from runner.config.errors import DangoError, GaveUpWaiting
 from runner.config.project import Project
+from runner.sync import explain, process, progress, tables
 from runner.sync.handoff import ChildResult, ChildSpec, RunRecord, Status
-from runner.sync.loader import SourceError, check_kwargs, load_function
+from runner.sync.loader import SourceError
+from runner.sync.tracker import Tracker
 
 MAX_BACKOFF = 60
 TRANSIENT_HTTP_STATUS = {408, 429, 500, 502, 503, 504}
@@ -35,6 +37,7 @@ INTERRUPTED = "stopped by SIGINT"
 
 
 def main() -> int:
+    process.die_with_parent(int(sys.argv[2]))  # a sync killed with SIGKILL stops nothing itself
     return run_main(Path(sys.argv[1]))
 
 
@@ -47,23 +50,25 @@ def run_main(spec_path: Path) -> int:
     project = Project(spec.root)
     target = warehouse.for_project(project, spec.warehouse)
     name = spec.source.name
+    tracker = Tracker(project.custom_sources).start()
     try:
-        with source_lock(spec, project, target):
-            result = run(spec, project, target)
+        with source_lock(spec, project, target, tracker):
+            result = run(spec, project, target, tracker)
     except KeyboardInterrupt:
         result = ChildResult(name, Status.CANCELLED, error=INTERRUPTED)
     except Exception as error:
         if isinstance(root_cause(error), KeyboardInterrupt):  # dlt wraps it in PipelineStepFailed
             result = ChildResult(name, Status.CANCELLED, error=INTERRUPTED)
         else:
-            result = ChildResult(name, Status.FAILED, **describe_failure(error, target))
+            result = ChildResult(name, Status.FAILED, **describe_failure(error, target, spec.source))
+    tracker.stop()
     result.seconds = round(time.time() - started, 3)
     result.write(spec.result_path)
     return 0 if result.status == Status.OK else 1
 
 
 @contextmanager
-def source_lock(spec: ChildSpec, project: Project, target):
+def source_lock(spec: ChildSpec, project: Project, target, tracker: Tracker):
     """Held for the child's whole life: two syncs of one source never share its dlt working folder,
     nor, on an engine that several machines load into, its dataset."""
     from runner.warehouse import lock
@@ -71,46 +76,62 @@ def source_lock(spec: ChildSpec, project: Project, target):
     name, timeout = spec.source.name, spec.lock_timeout
     path = project.data / "locks" / f"{name}.lock"
     path.parent.mkdir(parents=True, exist_ok=True)
-
-    def announce(holder: str) -> None:
-        print(f"waiting for another run of this source, held by {holder}", flush=True)
-
+    announce = tracker.wait_for("another run of this source")
     with lock.hold(path, timeout, f"dango sync {name}", announce), target.source_lock(name, timeout, announce):
         yield
 
 
-def run(spec: ChildSpec, project: Project, target) -> ChildResult:
+def run(spec: ChildSpec, project: Project, target, tracker: Tracker) -> ChildResult:
     sys.path.insert(0, str(project.custom_sources))
-    from runner.sync import dlt_settings, recovery
+    from runner import sources
+    from runner.sync import dlt_settings, recovery, refresh, schema_changes
     from runner.warehouse import read_guard
 
     dlt_settings.register(target.dlt_defaults())
+    announce_wait = tracker.wait_for("the warehouse lock")
     target.guard_reads(spec.lock_timeout, announce_wait, lambda: wait_for_earlier(spec))
     source = spec.source
-    function = load_function(source.module, source.function, project)
-    pipeline = make_pipeline(source, project, target)
+    function = sources.function_for(source, project)
+    pipeline = make_pipeline(source, project, target, tracker)
 
     def locked():
         return target.write_lock(spec.lock_timeout, f"dango sync {source.name}", on_wait=announce_wait)
 
+    dlt_settings.keep_no_trace(Path(pipeline.working_dir))
     recovery.drop_committed_extracts(Path(pipeline.working_dir))
     with locked():
         pipeline.sync_destination()  # the state in the warehouse wins when newer, or data/pipelines is gone
-    if pipeline.has_pending_data:
-        load_pending(pipeline, locked)
-    extract_with_retries(pipeline, function, spec, dlt_settings.loader_file_format())
-    normalized = pipeline.normalize()
+    pending = load_pending(pipeline, locked) if pipeline.has_pending_data else {}
+    # A full refresh loads beside the source and swaps in one transaction (runner/sync/refresh.py);
+    # one of a source that never loaded is a plain sync.
+    side = refresh.prepare_side(source, project, target, locked) if full_refresh(spec, pipeline) else None
+    loader = side or pipeline
+    columns_before = schema_changes.columns_by_table(loader.default_schema if loader.default_schema_name else None)
+    resource_tables = extract_with_retries(loader, function, spec, dlt_settings.loader_file_format())
+    normalized = loader.normalize()
     read_guard.uninstall()
     with locked():
-        loaded = pipeline.load()
-        rows = {table: n for table, n in sorted(normalized.row_counts.items()) if not table.startswith("_dlt")}
+        loaded = loader.load()
+        for warning in schema_changes.variant_warnings(columns_before, loader.default_schema, source.name):
+            progress.say(warning)
         load_ids = list(loaded.loads_ids)
-        record = RunRecord(source.name, Status.OK, spec.started, time.time(), rows, load_ids, "", spec.log)
+        if side:
+            swapped = refresh.swap_in(pipeline, side, list(spec.options.resources))
+            load_ids = swapped.load_ids  # the side's loads, now the source's, and the swap's own
+            progress.say(f"full refresh: {', '.join(swapped.tables) or 'no tables'} swapped in at once")
+        rows = tables.rows(normalized.row_counts, tables.names(loader, resource_tables, spec.options.resources))
+        rows = {table: rows.get(table, 0) + pending.get(table, 0) for table in sorted({*rows, *pending})}
+        action = spec.options.describe()
+        record = RunRecord(source.name, Status.OK, spec.started, time.time(), rows, load_ids, "", spec.log, action)
         # While the lock is held anyway: record the run and refresh the staging models, so neither
         # costs the parent an import of DuckDB or another turn at the lock.
         target.insert_run(record.as_dict())
         staging_report = generate_staging(project, target, source) if staging_stale(project, source, loaded) else []
     return ChildResult(source.name, Status.OK, rows=rows, load_ids=load_ids, record=record, staging=staging_report)
+
+
+def full_refresh(spec: ChildSpec, pipeline) -> bool:
+    return spec.options.full_refresh and pipeline.default_schema_name is not None
 
 
 def staging_stale(project: Project, source, loaded) -> bool:
@@ -143,9 +164,11 @@ def wait_for_earlier(spec: ChildSpec) -> None:
 
     markers = [spec.run_dir / f"{name}.done" for name in spec.earlier]
 
-    def announce() -> None:
+    def announce():
         waiting = ", ".join(m.stem for m in markers if not m.exists())
-        print(f"waiting for {waiting} (listed before this source) to finish, then reading the warehouse")
+        began = time.monotonic()
+        progress.say(f"waiting for {waiting} (listed before this source) to finish, then reading the warehouse")
+        return lambda: progress.say(f"done waiting for {waiting} after {time.monotonic() - began:.1f}s")
 
     if not lock.poll(lambda: all(marker.exists() for marker in markers), spec.lock_timeout, announce, 0.1):
         raise GaveUpWaiting(
@@ -154,56 +177,79 @@ def wait_for_earlier(spec: ChildSpec) -> None:
         )
 
 
-def load_pending(pipeline, locked) -> None:
-    """Finish the packages an interrupted run extracted or normalized, before extracting anew."""
-    print("loading what an interrupted earlier run left pending", flush=True)
+def load_pending(pipeline, locked) -> dict[str, int]:
+    """Finish the packages an interrupted run extracted or normalized, before extracting anew;
+    return the rows they loaded per table."""
+    from runner.sync import recovery
+
+    progress.say("loading what an interrupted earlier run left pending")
     if pipeline.list_extracted_load_packages():
         pipeline.normalize()
     with locked():
-        pipeline.load()
+        loaded = pipeline.load()
+        rows = recovery.rows_loaded(pipeline, list(loaded.loads_ids))
         # A kill can fall between dlt committing a package and saving its local state, so the
         # state that package carried may be newer than ours.
         pipeline.sync_destination()
+    progress.say(f"loaded pending rows: {', '.join(f'{t} {n}' for t, n in rows.items()) or 'none'}")
+    return rows
 
 
-def extract_with_retries(pipeline, function, spec: ChildSpec, file_format: str | None) -> None:
-    """Extract, building the source anew for each attempt after a transient error."""
+def extract_with_retries(pipeline, function, spec: ChildSpec, file_format: str | None):
+    """Extract, building the source anew for each attempt after a transient error; the tables its
+    resources name."""
     retries = spec.source.retries
     for attempt in range(retries + 1):
         try:
-            pipeline.extract(call_source(function, spec), loader_file_format=file_format)
-            return
+            data = call_source(function, spec, pipeline)
+            pipeline.extract(data, loader_file_format=file_format)
+            return tables.of_resources(data)
         except Exception as error:
             if attempt == retries or not is_transient(error):
                 raise
             delay = min(2**attempt, MAX_BACKOFF)
-            print(f"attempt {attempt + 1} failed: {one_line(error)}; retrying in {delay}s", flush=True)
+            progress.say(f"attempt {attempt + 1} failed: {one_line(error)}; retrying in {delay}s")
             time.sleep(delay)
 
 
-def make_pipeline(source, project: Project, target):
+def make_pipeline(source, project: Project, target, tracker: Tracker | None = None):
+    """The source's pipeline; `tracker` counts its progress in a sync (runner/sync/state.py has none)."""
     import dlt
+    from dlt.common.runtime.collector import NULL_COLLECTOR
 
     return dlt.pipeline(
         pipeline_name=source.name,
         pipelines_dir=str(project.pipelines_dir),
         destination=target.destination(),
         dataset_name=source.dataset,
+        progress=tracker or NULL_COLLECTOR,
     )
 
 
-def call_source(function, spec: ChildSpec):
-    """Call the source function with function_kwargs; a wrong argument is the user's to fix."""
-    source = spec.source
-    check_kwargs(function, source.function, source.kwargs)
-    return function(**source.kwargs)
-
-
 def announce_wait(holder: str) -> None:
+    """A lock wait of a command run outside a sync (runner/sync/state.py), printed as it starts."""
     print(f"waiting for the warehouse lock, held by {holder}", flush=True)
 
 
-def describe_failure(error: BaseException, target) -> dict:
+def call_source(function, spec: ChildSpec, pipeline):
+    """The source of one attempt: the user's function called with function_kwargs, or a built-in
+    type's (a wrong argument is the user's to fix); then --resource and --since/--until applied (a
+    backfill ends at the cursors saved in `pipeline`'s state), stopping on a primary key or write
+    disposition changed since the last load."""
+    from runner import sources
+    from runner.sync import cursors, options, schema_changes
+
+    source = spec.source
+    made = sources.build(function, source)
+    if not spec.options.plain:
+        saved = pipeline.state
+        made = options.prepare(made, spec.options, source.name, lambda r, c: cursors.saved_last_value(saved, r, c))
+    if pipeline.default_schema_name:  # a full refresh's side pipeline has none: it is the fix
+        schema_changes.declared_changes(options.selected(made, (), source.name), pipeline.default_schema, source.name)
+    return made
+
+
+def describe_failure(error: BaseException, target, source) -> dict:
     """The error's first line and the last frames of the traceback where it was raised."""
     if isinstance(error, SourceError | DangoError):
         return {"error": str(error), "traceback": ""}
@@ -212,6 +258,9 @@ def describe_failure(error: BaseException, target) -> dict:
     if explained:
         return {"error": explained, "traceback": ""}
     frames = traceback.format_exception(type(root), root, root.__traceback__)
+    missing = explain.missing_config(root, source.function, source.name)
+    if missing:
+        return {"error": missing, "traceback": "", "log_only": "".join(frames)}
     return {"error": f"{type(root).__name__}: {str(root).strip()}", "traceback": "".join(frames[-4:])}
 
 

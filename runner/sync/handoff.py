@@ -12,6 +12,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from runner.config.sources_yml import Source
+from runner.sync.options import SyncOptions
 
 
 class Status(StrEnum):
@@ -21,6 +22,7 @@ class Status(StrEnum):
     FAILED = "failed"
     TIMED_OUT = "timed out"
     CANCELLED = "cancelled"
+    INTERRUPTED = "interrupted"  # its sync died; recorded by the next one (runner/sync/interrupted.py)
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,7 @@ class ChildSpec:
     started: float
     log: str  # the log file, relative to the project
     warehouse: dict  # the warehouse settings the parent read from sources.yml
+    options: SyncOptions = field(default_factory=SyncOptions)  # --full-refresh, --resource, --since/--until
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,7 @@ class RunRecord:
     load_ids: list[str]
     error: str  # the first line only: the rest is in the log
     log: str
+    action: str = "sync"  # what the run did: SyncOptions.describe(), or a `state` or `source drop` command
 
     def as_dict(self) -> dict:
         return {**asdict(self), "status": str(self.status)}
@@ -61,6 +65,7 @@ class ChildResult:
     rows: dict[str, int] = field(default_factory=dict)
     error: str = ""
     traceback: str = ""
+    log_only: str = ""  # details for the source's log, not the terminal (a long dlt exception)
     load_ids: list[str] = field(default_factory=list)
     record: RunRecord | None = None  # set when the child wrote it to the warehouse itself
     staging: list[str] = field(default_factory=list)  # the report lines on the staging models
@@ -93,4 +98,5 @@ def record_of(spec: ChildSpec, result: ChildResult, ended: float) -> RunRecord:
         load_ids=result.load_ids,
         error=result.error.splitlines()[0] if result.error else "",
         log=spec.log,
+        action=spec.options.describe(),
     )

@@ -68,11 +68,53 @@ def import_module(module_name: str, project: Project):
                 "project's .venv.",
                 MODULE_FIELD,
             ) from None
+        likely = typo_of(error.name or "")
+        if likely:
+            raise SourceError(
+                f"source_module `{module_name}` imports `{error.name}`, which is not installed",
+                f"Did you mean `{likely}`? Fix the import's spelling{importing_line(error, project)}.",
+                MODULE_FIELD,
+            ) from error
         raise SourceError(
             f"source_module `{module_name}` imports `{error.name}`, which is not installed",
             "Add it to requirements.txt in the project root and run `make setup`.",
             MODULE_FIELD,
         ) from error
+    except ImportError as error:
+        needed = getattr(error, "dependencies", None)  # dlt's MissingDependencyException: a multi-line pip hint
+        if not needed:
+            raise
+        sql = any(name.lower().startswith("sqlalchemy") for name in needed)
+        raise SourceError(
+            f"source_module `{module_name}` needs {', '.join(needed)}, which is not installed",
+            'Run `make setup EXTRAS=sql` (SQLAlchemy; `EXTRAS="sql postgres"` adds PostgreSQL\'s driver).'
+            if sql
+            else "Add it, pinned, to requirements.txt in the project root and run `make setup`.",
+            MODULE_FIELD,
+        ) from None
+
+
+def typo_of(name: str) -> str | None:
+    """The installed (or standard) module `name` looks like a misspelling of: `requets` -> `requests`."""
+    import difflib
+    import sys
+    from importlib.metadata import packages_distributions
+
+    top = name.partition(".")[0]
+    known = {*packages_distributions(), *sys.stdlib_module_names} - {top}
+    known = {module for module in known if not module.startswith("_")}
+    close = difflib.get_close_matches(top, known, n=1, cutoff=0.8)
+    return close[0] if close else None
+
+
+def importing_line(error: ModuleNotFoundError, project: Project) -> str:
+    """` in custom_sources/x.py line N`: where the user's code imports it, when that is known."""
+    import traceback
+
+    own = [
+        f for f in traceback.extract_tb(error.__traceback__) if Path(f.filename).is_relative_to(project.custom_sources)
+    ]
+    return f" in {project.relative(Path(own[-1].filename))} line {own[-1].lineno}" if own else ""
 
 
 def check_kwargs(function, function_name: str, kwargs: dict) -> None:

@@ -6,6 +6,7 @@ files only, so it answers at once, even while a sync runs. `remote logs` runs it
 
 import time
 import uuid
+from pathlib import Path
 
 from runner.config.errors import DangoError
 from runner.config.project import Project
@@ -16,12 +17,27 @@ KEPT_PER_SOURCE = 30
 
 
 def open_log(project: Project, name: str):
-    """A new log for a run of source `name`, open for writing; the oldest go, KEPT_PER_SOURCE stay."""
+    """A new log for a run of source `name`, open for writing; the oldest go, KEPT_PER_SOURCE stay.
+
+    Logs are numbered (`r00000042-<time>-<id>.log`) and the newest are those with the highest
+    numbers: neither names made of the time nor mtimes order them once the clock has been ahead.
+    Logs of older versions (no number) count as older than every numbered one, newest by mtime."""
     folder = project.logs_dir / name
     folder.mkdir(parents=True, exist_ok=True)
-    for old in sorted(folder.glob("*.log"))[: -KEPT_PER_SOURCE + 1]:
+    logs = sorted(folder.glob("*.log"), key=_age)
+    for old in logs[: -KEPT_PER_SOURCE + 1]:
         old.unlink(missing_ok=True)
-    return (folder / f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}.log").open("w")
+    number = _age(logs[-1])[0] + 1 if logs else 1
+    return (folder / f"r{number:08d}-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}.log").open("w")
+
+
+def _age(log: Path) -> tuple[int, float]:
+    """How recent a log is: its number, then its mtime."""
+    number = int(log.name[1:9]) if log.name[:1] == "r" and log.name[1:9].isdigit() else 0
+    try:
+        return number, log.stat().st_mtime
+    except OSError:
+        return number, 0.0
 
 
 def last_runs(runs: list[dict], names: list[str]) -> list[dict]:

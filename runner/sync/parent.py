@@ -10,29 +10,28 @@ The hand-off with the child (runner/sync/child.py) is typed in runner/sync/hando
 
 import os
 import pickle
-import shutil
 import signal
 import subprocess
 import sys
 import threading
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from runner import warehouse
-from runner.config import environment
+from runner.config import environment, secret_refs
 from runner.config.errors import DangoError, Stopped
 from runner.config.project import Project
 from runner.config.sources_yml import Source
-from runner.sync import history, logs, process, warm
-from runner.sync.handoff import ChildResult, ChildSpec, Status, record_of
+from runner.sync import history, interrupted, logs, process, progress, warm
+from runner.sync.handoff import ChildResult, ChildSpec, RunRecord, Status, record_of
+from runner.sync.live import display
+from runner.sync.options import SyncOptions
 from runner.sync.process import stop_on_signals
 from runner.warehouse import read_copy
 
 # Sources mostly wait on networks, so more than one per core pays; eight bounds memory.
 DEFAULT_JOBS = min(8, 2 * (os.cpu_count() or 1))
-_output_lock = threading.Lock()
 EXIT_OK, EXIT_FAILED = 0, 1
 
 
@@ -51,18 +50,28 @@ def select(sources: list[Source], names: list[str]) -> list[Source]:
     return [by_name[name] for name in dict.fromkeys(names)]
 
 
-def sync(project: Project, sources: list[Source], lock_timeout: float, timeout: float | None, jobs: int) -> int:
-    """Run the sources, `jobs` at a time; `timeout` overrides every source's own. Returns the exit code."""
+def sync(
+    project: Project,
+    sources: list[Source],
+    lock_timeout: float,
+    timeout: float | None,
+    jobs: int,
+    options: SyncOptions = SyncOptions(),
+) -> int:
+    """Run the sources, `jobs` at a time; `timeout` overrides every source's own; `options` are
+    --full-refresh, --resource and --since/--until (one source). Returns the exit code."""
     target = warehouse.for_project(project)
     target.check()
+    environment.keep_private(project)
     say(f"sync: {len(sources)} source{'s' if len(sources) != 1 else ''} into {target.describe()} ({jobs} at a time)")
+    record_abandoned(project, target, lock_timeout)
     env = environment.child_environment(project)
     started = time.time()
-    run = Run(project, target, env, warm_start=warm.enabled(env) and len(sources) > 1)
+    run = Run(project, target, options, env, warm_start=warm.enabled(env) and len(sources) > 1)
     pool = ThreadPoolExecutor(max_workers=max(1, jobs))
     futures = []
     try:
-        with stop_on_signals():
+        with stop_on_signals(), display.showing():
             futures = [
                 pool.submit(run_source, project, s, env, lock_timeout, timeout or s.timeout, run, earlier)
                 for s, earlier in zip(sources, (sources[:i] for i in range(len(sources))), strict=True)
@@ -91,13 +100,16 @@ class Run:
     With warm start (runner/sync/warm.py), the first source's process starts cold at once, and the
     warm process is started beside it to fork the others: a one-source sync never needs it."""
 
-    def __init__(self, project: Project, target: warehouse.Warehouse, env: dict, warm_start: bool):
+    def __init__(
+        self, project: Project, target: warehouse.Warehouse, options: SyncOptions, env: dict, warm_start: bool
+    ):
         self.target = target
+        self.options = options
         self.root, self.env = project.root, env
         self._warm = warm_start
         self._launcher: warm.Launcher | None = None
-        self.folder = project.data / "tmp" / f"run-{uuid.uuid4().hex}"  # specs, results and markers
-        self.folder.mkdir(parents=True)
+        self.scratch = interrupted.RunFolder(project)
+        self.folder = self.scratch.path  # specs, results and markers
         self._lock = threading.Lock()
         self._children: set[Child] = set()
         self.stopped_by = ""
@@ -114,10 +126,10 @@ class Run:
             return child
 
     def close(self) -> None:
-        """End the warm process, if any, and delete the run's scratch folder."""
+        """End the warm process, if any, and the run's scratch folder."""
         if self._launcher:
             self._launcher.close()
-        shutil.rmtree(self.folder, ignore_errors=True)
+        self.scratch.close()
 
     def done(self, child) -> None:
         with self._lock:
@@ -131,15 +143,18 @@ class Run:
             child.stop(signal_name)
 
 
-def secret_kwargs(source: Source) -> list[str]:
-    """Literal function_kwargs values under secret-looking names, to redact like .env values."""
-    return [str(value) for _, value in environment.secret_literals(source.kwargs)]
+def secret_kwargs(source: Source, env: dict[str, str]) -> list:
+    """Literal function_kwargs values under secret-looking names, and the values in `env` (the
+    child's environment) of the variables the source references, a URL's password among them
+    (runner/config/secret_refs.py), to redact like .env values."""
+    literal = [value for _, value in environment.secret_literals(source.kwargs)]
+    return literal + secret_refs.referenced_values(source, env)
 
 
 def run_source(project, source: Source, env: dict, lock_timeout: float, timeout: float, run: Run, earlier):
     """Run one source's child to its end and report it; None if the sync stopped before it started."""
     result_path = run.folder / f"{source.name}.json"
-    redact = environment.redactor(project, secret_kwargs(source))
+    redact = environment.redactor(project, secret_kwargs(source, env))
     started = time.time()
     with logs.open_log(project, source.name) as log:
         spec = ChildSpec(
@@ -152,17 +167,23 @@ def run_source(project, source: Source, env: dict, lock_timeout: float, timeout:
             started=started,
             log=project.relative(Path(log.name)),
             warehouse=run.target.settings,
+            options=run.options,
         )
+        run.scratch.started(record_of(spec, ChildResult(source.name, Status.INTERRUPTED), started))
         child = run.start(lambda launcher: Child(spec, project, env, timeout, launcher))
         if child is None:
+            run.scratch.recorded(source.name)
             return None
         say(f"[{source.name}] started")
+        display.started(source.name)
         try:
-            child.relay(lambda line: emit(f"[{source.name}] | {redact(line)}", log))
+            child.relay(lambda line: relay_line(source.name, line, redact, log))
         finally:
+            display.finished(source.name)
             run.done(child)
         result = read_result(result_path, source.name, child, time.time() - started)
         finish(project, run.target, spec, result, redact, log)
+        run.scratch.recorded(source.name)
     (run.folder / f"{source.name}.done").touch()  # for later sources that read the warehouse
     return result
 
@@ -174,12 +195,19 @@ def finish(project: Project, target, spec: ChildSpec, result: ChildResult, redac
         result.error += "; its pending load packages will be loaded first by the next sync"
     for line in report_lines(result) + result.staging:
         emit(line, log)
+    if result.log_only:
+        write_log(log, redact(result.log_only))
     record = result.record or record_of(spec, result, spec.started + result.seconds)
+    record_run(project, target, record, redact, result.record is None, spec.lock_timeout)
+
+
+def record_run(project: Project, target, record: RunRecord, redact, in_warehouse: bool, lock_timeout: float) -> None:
+    """Record a run in data/runs.jsonl, and in the warehouse unless the child did."""
     entry = record.as_dict()
-    # A run that cannot be recorded (full disk, damaged warehouse) is still reported above.
+    # A run that cannot be recorded (full disk, damaged warehouse) is still reported.
     recorders = {"data/runs.jsonl": lambda: history.record(project, entry)}
-    if result.record is None:
-        recorders["the warehouse"] = lambda: target.record_run(entry, spec.lock_timeout)
+    if in_warehouse:
+        recorders["the warehouse"] = lambda: target.record_run(entry, lock_timeout)
     for where, write in recorders.items():
         try:
             write()
@@ -188,20 +216,37 @@ def finish(project: Project, target, spec: ChildSpec, result: ChildResult, redac
             print(f"dango: warning: could not record the run in {where}: {redact(why)}", file=sys.stderr)
 
 
+def record_abandoned(project: Project, target, lock_timeout: float) -> None:
+    """Record the runs of syncs that died before recording them (runner/sync/interrupted.py)."""
+    for record in interrupted.abandoned(project):
+        say(f"[{record.source}] {record.status.upper()}: an earlier sync died while it ran; recorded now")
+        record_run(project, target, record, environment.redactor(project), True, lock_timeout)
+
+
 def say(line: str) -> None:
-    """Print one whole line: sources running side by side never interleave within a line."""
-    with _output_lock:
-        try:
-            sys.stdout.write(line + "\n")
-            sys.stdout.flush()
-        except OSError:
-            pass  # the reader went away (`| head`, a closed terminal): the sync goes on, logs keep it all
+    display.write(line)
+
+
+def relay_line(name: str, line: str, redact, log) -> None:
+    """A line of the child's: the source's own output behind `|`, or a message of Dango's (progress.py)."""
+    text, kind, payload = progress.parse(line)
+    if text or not kind:
+        display.printed(name)
+        emit(f"[{name}] | {redact(text)}", log)
+    if kind == "say":
+        emit(f"[{name}] {redact(payload)}", log)
+    elif kind == "progress" and isinstance(payload, dict):
+        display.progress(name, payload)
 
 
 def emit(line: str, log) -> None:
     say(line)
+    write_log(log, line)
+
+
+def write_log(log, text: str) -> None:
     try:
-        log.write(line + "\n")
+        log.write(text.rstrip("\n") + "\n")
         log.flush()
     except OSError:
         pass  # a full disk must not stop the run: the line is on stdout
@@ -217,7 +262,7 @@ class Child:
         self.spec_path = spec.result_path.with_suffix(".spec")
         self.spec_path.write_bytes(pickle.dumps(spec))
         self.process = (launcher and launcher.start(self.spec_path)) or subprocess.Popen(
-            [*environment.runner_command("runner.sync.child"), str(self.spec_path)],
+            [*environment.runner_command("runner.sync.child"), str(self.spec_path), str(os.getpid())],
             cwd=project.root,
             env=env,
             stdin=subprocess.DEVNULL,
@@ -294,7 +339,13 @@ def report_lines(result: ChildResult) -> list[str]:
 
 
 def print_summary(results: list[ChildResult], seconds: float) -> None:
-    failed = [result.name for result in results if result.status != Status.OK]
-    ok = len(results) - len(failed)
-    tail = f" (failed: {', '.join(failed)})" if failed else ""
-    say(f"summary: {ok} ok, {len(failed)} failed in {seconds:.1f}s{tail}")
+    """`N ok, N failed` always (a timeout is a failure), then `N cancelled` when a signal stopped some."""
+    by_status = {status: [r.name for r in results if r.status == status] for status in Status}
+    failed = by_status[Status.FAILED] + by_status[Status.TIMED_OUT]
+    cancelled = by_status[Status.CANCELLED]
+    counts = f"{len(by_status[Status.OK])} ok, {len(failed)} failed" + (
+        f", {len(cancelled)} cancelled" if cancelled else ""
+    )
+    names = [f"{what}: {', '.join(found)}" for what, found in (("failed", failed), ("cancelled", cancelled)) if found]
+    tail = f" ({'; '.join(names)})" if names else ""
+    say(f"summary: {counts} in {seconds:.1f}s{tail}")

@@ -1,8 +1,13 @@
-"""Stopping a child process: SIGTERM, then SIGKILL after a grace period.
+"""Stopping a child process: SIGTERM, then SIGKILL after a grace period; and children that die
+with their parent.
 
 Both a source's child and dbt are stopped this way before the warehouse lock is released, so
 nothing writes the warehouse once Dango has said a run ended. Stopping at any point is safe for
 data: DuckDB rolls back an open transaction and dlt resumes from its files.
+
+A parent killed with SIGKILL stops nothing and releases its locks, so every child Dango starts is
+started `guarded` (or calls `die_with_parent` itself): the kernel kills it when its parent dies
+(Linux's PR_SET_PDEATHSIG), and no dbt or source goes on writing without the lock Dango took for it.
 """
 
 import ctypes
@@ -13,6 +18,7 @@ import sys
 from contextlib import contextmanager
 from typing import Protocol
 
+from runner.config import environment
 from runner.config.errors import Stopped
 
 # How long a child may take to stop after SIGTERM before it is killed.
@@ -50,6 +56,12 @@ def die_with_parent(parent: int) -> None:
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent:  # it died before the call: nothing would signal us
         os._exit(1)
+
+
+def guarded(argv: list[str]) -> list[str]:
+    """`argv` run so that it dies with this process: through runner.sync.parent_guard, which calls
+    `die_with_parent` and then execs it (the setting survives exec)."""
+    return [*environment.runner_command("runner.sync.parent_guard"), str(os.getpid()), *argv]
 
 
 @contextmanager

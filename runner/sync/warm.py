@@ -48,9 +48,15 @@ PRELOAD = (
     "dlt.common.libs.pyarrow",
     "dlt.normalize",
     "dlt.load",
+    "runner.sources",
     "runner.sync.child",
+    "runner.sync.cursors",
     "runner.sync.dlt_settings",
+    "runner.sync.options",
     "runner.sync.recovery",
+    "runner.sync.refresh",
+    "runner.sync.schema_changes",
+    "runner.warehouse.lock",
     "runner.warehouse.duckdb_file",
     "runner.warehouse.read_guard",
     "runner.transform.staging",
@@ -243,16 +249,23 @@ def preload() -> None:
     """Import what every source's process imports, and start no thread doing it."""
     import importlib
 
-    # pyarrow's jemalloc starts a background thread when it loads, unless told not to; the setting
-    # is read once, so the children see the environment exactly as the sync gave it.
-    saved = os.environ.get(JEMALLOC_CONF)
-    os.environ[JEMALLOC_CONF] = ",".join(filter(None, [saved, "background_thread:false"]))
+    # Libraries that start threads when they load, unless told not to: pyarrow's jemalloc (its
+    # background thread) and, where numpy is installed (pyarrow imports it), OpenBLAS (a worker
+    # per core). Each reads its setting once, at load; the children see the environment exactly
+    # as the sync gave it, with numpy's BLAS on one thread.
+    quiet = {
+        JEMALLOC_CONF: ",".join(filter(None, [os.environ.get(JEMALLOC_CONF), "background_thread:false"])),
+        "OPENBLAS_NUM_THREADS": "1",
+    }
+    saved = {name: os.environ.get(name) for name in quiet}
+    os.environ.update(quiet)
     for module in PRELOAD:
         importlib.import_module(module)
-    if saved is None:
-        del os.environ[JEMALLOC_CONF]
-    else:
-        os.environ[JEMALLOC_CONF] = saved
+    for name, value in saved.items():
+        if value is None:
+            del os.environ[name]
+        else:
+            os.environ[name] = value
 
 
 def main() -> int:

@@ -56,6 +56,7 @@ def run(project: Project, command: str, args: list[str], lock_timeout: float) ->
     argv = [str(executable()), command, "--project-dir", "dbt", "--profiles-dir", "dbt", *args]
     label = f"dbt {' '.join([command, *args])}"
     print(f"{label}: project {project.relative(project.dbt_dir)}, warehouse {target.describe()}", flush=True)
+    environment.keep_private(project)
     redact = environment.redactor(project)
     started = time.time()
     try:
@@ -78,7 +79,13 @@ def run(project: Project, command: str, args: list[str], lock_timeout: float) ->
 def relay(argv: list[str], project: Project, env: dict, redact) -> int:
     """Run dbt, echo its output line by line with secrets redacted, and return its exit code."""
     child = subprocess.Popen(
-        argv, cwd=project.root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace"
+        process.guarded(argv),
+        cwd=project.root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        errors="replace",
     )
     assert child.stdout is not None  # stdout=PIPE
     try:

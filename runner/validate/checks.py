@@ -18,13 +18,14 @@ import sys
 import time
 
 from runner import warehouse
-from runner.config import environment, sources_yml
+from runner.config import environment, secret_refs, sources_yml
 from runner.config.problems import ERROR, WARN, Problem
 from runner.config.project import Project
 from runner.config.sources_yml import ConfigError, Source
 from runner.remote import git
+from runner.sync import process
 from runner.sync.loader import KWARGS_FIELD, MODULE_FIELD
-from runner.validate import unreferenced
+from runner.validate import env_names, unreferenced
 
 # A module's top level should only define things; one that takes this long is doing real work.
 IMPORT_TIMEOUT = 60
@@ -33,10 +34,13 @@ EXIT_OK, EXIT_ERRORS = 0, 1
 
 def validate(project: Project, as_json: bool) -> int:
     """Check the project, print the problems for a person or as JSON, and return the exit code."""
+    from runner.sync.parent import secret_kwargs
+
     started = time.time()
     problems, sources = check(project)
     checked = None if sources is None else len(sources)
-    secrets = [value for source in sources or [] for _, value in environment.secret_literals(source.kwargs)]
+    env = environment.child_environment(project)
+    secrets = [value for source in sources or [] for value in secret_kwargs(source, env)]
     redact = environment.redactor(project, secrets)
     problems = [dataclasses.replace(p, message=redact(p.message), fix=redact(p.fix)) for p in problems]
     errors = sum(p.level == ERROR for p in problems)
@@ -60,8 +64,9 @@ def check(project: Project) -> tuple[list[Problem], list[Source] | None]:
     if warning:
         print(warning, file=sys.stderr, flush=True)  # first, as sync and source list show it
     problems = warehouse_problems(project) + unreferenced_problems(project, sources) + git_problems(project)
+    environ = env_names.set_names(project)
     for source, inspected in zip(sources, inspect_all(project, sources), strict=True):
-        found = secret_problems(project, source) + inspected
+        found = secret_problems(project, source) + inspected + env_names.problems(project, source, environ)
         problems += found if source.enabled else [disabled(p) for p in found]
     return problems, sources
 
@@ -117,15 +122,18 @@ def git_problems(project: Project) -> list[Problem]:
 
 def secret_problems(project: Project, source: Source) -> list[Problem]:
     problems = []
-    for path, _ in environment.secret_literals(source.kwargs):
+    for path, value in environment.secret_literals(source.kwargs):
+        if secret_refs.variable_of(value, mappings=False):
+            continue  # `${NAME}`: a reference, the way to write it
         field = ".".join((KWARGS_FIELD, *path))
         variable = path[-1].upper()
         problems.append(
             Problem(
                 project.relative(project.sources_file),
                 f"`{path[-1]}` looks like a secret, written out in sources.yml (which is usually committed)",
-                f"Move it to .env as `{variable}=...`, remove it here, and in the source read "
-                f'os.environ["{variable}"] or declare the argument `{path[-1]}=dlt.secrets.value`.',
+                f"Move it to .env as `{variable}=...` and write `{path[-1]}: ${{{variable}}}` here instead "
+                f'(or read os.environ["{variable}"] in the source, or declare the argument '
+                f"`{path[-1]}=dlt.secrets.value`).",
                 source.line_of(field),
                 source.name,
                 field,
@@ -148,7 +156,7 @@ def inspect_all(project: Project, sources: list[Source]) -> list[list[Problem]]:
     where = project.relative(project.sources_file)
     request = {"timeout": IMPORT_TIMEOUT, "sources": [_spec(project, source) for source in sources]}
     done = subprocess.run(
-        environment.runner_command("runner.validate.inspect_source"),
+        process.guarded(environment.runner_command("runner.validate.inspect_source")),
         input=json.dumps(request, default=str),  # YAML dates are not JSON; dlt coerces the text back
         cwd=project.root,
         env=environment.child_environment(project),
@@ -166,13 +174,9 @@ def inspect_all(project: Project, sources: list[Source]) -> list[list[Problem]]:
 
 
 def _spec(project: Project, source: Source) -> dict:
-    return {
-        "root": str(project.root),
-        "name": source.name,
-        "module": source.module,
-        "function": source.function,
-        "kwargs": source.kwargs,
-    }
+    """The fields of a Source that `runner.validate.inspect_source` builds it from."""
+    fields = ("name", "type", "module", "function", "kwargs", "config", "resources")
+    return {"root": str(project.root), **{name: getattr(source, name) for name in fields}}
 
 
 def _problems(where: str, source: Source, result: dict) -> list[Problem]:

@@ -1,10 +1,11 @@
 """`python -m runner.inspect_source`: check registered sources without running them, for validate.
 
 Started by `runner.validate.checks` with the project root as working folder and the environment a sync
-gives a source (.env loaded). Reads {"timeout": seconds, "sources": [{"root", "name", "module",
-"function", "kwargs"}, ...]} as JSON on stdin and writes one result per source, in order, as a JSON
-list on stdout: {"problems": [...]} (each with `field`, `message`, `fix`, and `file` and `line` when
-it points into the user's code), {"exit_code": n} for a check that died, or {"timed_out": true}.
+gives a source (.env loaded). Reads {"timeout": seconds, "sources": [{"root", "name", "type",
+"module", "function", "kwargs", "config", "resources"}, ...]} as JSON on stdin and writes one result
+per source, in order, as a JSON list on stdout: {"problems": [...]} (each with `field`, `message`,
+`fix`, and `file` and `line` when it points into the user's code), {"exit_code": n} for a check that
+died, or {"timed_out": true}.
 
 Importing dlt takes most of a check's time, so it is imported once, and each source is then checked
 in a child forked from this process: a module that crashes, exits or hangs on import takes only its
@@ -12,12 +13,14 @@ own child down. A check imports the module (which runs its top-level code) but n
 source function, opens no pipeline and never touches the warehouse. Required arguments are resolved
 the way dlt resolves them when sync calls the function: same config sections, same providers
 (environment, .dlt/secrets.toml, .dlt/config.toml). What modules print goes to stderr, so stdout
-holds only the answer.
+holds only the answer. A built-in type (rest_api, sql_database, files) is built as sync builds it,
+which reads no data; a sql_database source connects and lists its tables.
 """
 
 import inspect
 import json
 import os
+import re
 import signal
 import sys
 import tempfile
@@ -25,7 +28,10 @@ import time
 import traceback
 from pathlib import Path
 
+from runner.config import secret_refs
 from runner.config.project import Project
+from runner.config.sources_yml import Source
+from runner.sync import process
 from runner.sync.loader import KWARGS_FIELD, MODULE_FIELD, SourceError, check_kwargs, load_function
 
 ENV_PROVIDER = "Environment Variables"
@@ -45,11 +51,12 @@ def main() -> int:
 def check_all(specs: list[dict], timeout: float) -> list[dict]:
     """Check every source at once, each in its own forked child; kill those still running at `timeout`."""
     with tempfile.TemporaryDirectory(prefix="dango-validate-") as scratch:
-        children = {}
+        children, me = {}, os.getpid()
         for index, spec in enumerate(specs):
             answer = Path(scratch) / f"{index}.json"
             pid = os.fork()
             if pid == 0:
+                process.die_with_parent(me)
                 _check_in_child(spec, answer)
             children[pid] = (index, answer)
         results: list[dict] = [{"timed_out": True}] * len(specs)
@@ -85,7 +92,11 @@ def check(spec: dict) -> list[dict]:
     """The problems of one source, in the order a sync would meet them."""
     project = Project(Path(spec["root"]))
     sys.path.insert(0, str(project.custom_sources))
-    name, kwargs = spec["function"], spec["kwargs"]
+    source = Source(**{key: value for key, value in spec.items() if key != "root"})
+    unset = unset_references(source)
+    if unset or source.type != "dlt_native":
+        return unset or built_in_problems(source)
+    name, kwargs = source.function, secret_refs.resolve(source.kwargs, os.environ, mappings=False)
     try:
         function = load_function(spec["module"], name, project)
     except SourceError as error:
@@ -97,6 +108,56 @@ def check(spec: dict) -> list[dict]:
     except SourceError as error:
         return [problem(error.field, error.message, error.fix)]
     return missing_arguments(function, name, kwargs) + unresolved_config(function, name, kwargs)
+
+
+def unset_references(source: Source) -> list[dict]:
+    """A problem for each `${NAME}` or `{env: NAME}` whose variable is set nowhere."""
+    native = source.type == "dlt_native"
+    block, value = (KWARGS_FIELD, source.kwargs) if native else (source.type, source.config)
+    return [
+        problem(
+            ".".join((block, *map(str, path))),
+            f"{variable} is not set (.env or the environment), and this field refers to it",
+            f"Add `{variable}=...` to the project's .env (kept out of git), or set it in the environment.",
+        )
+        for path, variable in secret_refs.references(value, mappings=not native)
+        if not os.environ.get(variable)
+    ]
+
+
+def built_in_problems(source: Source) -> list[dict]:
+    """A rest_api, sql_database or files source checked without reading data: dlt builds the source
+    (which checks a REST API config, and finds a missing package), and sql_database connects and
+    looks for its tables."""
+    import importlib
+
+    from runner.sources import hints
+
+    module = importlib.import_module(f"runner.sources.{source.type}")
+    config = secret_refs.resolve(source.config, os.environ)
+    try:
+        if hasattr(module, "check"):
+            checked = module.check(config, source.resources, source.name)
+            return [problem(field, message, fix) for field, message, fix in checked]
+        hints.apply(module.build(config, source.resources, source.name), source)
+    except SourceError as error:
+        return [problem(error.field, error.message, error.fix)]
+    except Exception as error:
+        text = str(error).strip().splitlines()
+        reason = f"{type(error).__name__}" + (f": {text[0]}" if text else "")
+        fix = "Fix the block by dlt's docs for it."
+        return [problem(rejected_field(error, source.type), f"dlt cannot build this source: {reason}", fix)]
+    return []
+
+
+def rejected_field(error: Exception, block: str) -> str:
+    """The field dlt's config validation names (`Path ./client: field paginator`), below `block`,
+    so the problem points at its line; the block itself for any other error."""
+    path, name = getattr(error, "path", None), getattr(error, "field", None)
+    if not isinstance(path, str):
+        return block
+    parts = [part for part in re.split(r"[/\[\]]+", path) if part not in ("", ".")]
+    return ".".join([block, *parts, *([name] if isinstance(name, str) else [])])
 
 
 def problem(field: str, message: str, fix: str, file: str | None = None, line: int | None = None) -> dict:
@@ -184,6 +245,7 @@ def section_context(function):
 
 def missing_config(name: str, field: str, traces: list, secret: bool) -> dict:
     """Name the environment variables dlt tried, and the one and the TOML section to set."""
+    traces = flat_traces(traces)
     tried = list(dict.fromkeys(t.key for t in traces if t.provider == ENV_PROVIDER))
     # dlt tries sources.<section>.<name>, then sources.<section>, ...: the section level is what
     # dlt's docs show and what one .env line can set for every function of the module.
@@ -202,6 +264,22 @@ def missing_config(name: str, field: str, traces: list, secret: bool) -> dict:
         f"(looked for {', '.join(tried) or field} in the environment and .dlt/)",
         where + ".",
     )
+
+
+def flat_traces(traces: list) -> list:
+    """The lookups of a field. An embedded configuration (a database's `credentials`) comes as
+    LookupTraces, with the lookups of each of its own fields: those of its first field, one level
+    up, stand for the field itself (SOURCES__SQL_DATABASE__CREDENTIALS, not ...__DRIVERNAME)."""
+    from dlt.common.configuration.exceptions import LookupTraces
+
+    flat = []
+    for trace in traces:
+        if isinstance(trace, LookupTraces):
+            first = flat_traces(next(iter(trace.traces.values()), []))
+            flat += [t._replace(sections=t.sections[:-1], key=t.key.rsplit("__", 1)[0]) for t in first]
+        else:
+            flat.append(trace)
+    return flat
 
 
 if __name__ == "__main__":

@@ -17,10 +17,15 @@ RUNS_TABLE_DDL = [
     "create schema if not exists dango",
     """create table if not exists dango.runs (
         source varchar, started timestamptz, ended timestamptz, status varchar,
-        rows json, load_ids varchar[], error varchar, log varchar
+        rows json, load_ids varchar[], error varchar, log varchar, action varchar
     )""",
+    # runs recorded before `action` existed (issue 19) were plain syncs
+    "alter table dango.runs add column if not exists action varchar",
 ]
-RUNS_INSERT = "insert into dango.runs values (?, to_timestamp(?), to_timestamp(?), ?, ?, ?, ?, ?)"
+RUNS_INSERT = (
+    "insert into dango.runs (source, started, ended, status, rows, load_ids, error, log, action) "
+    "values (?, to_timestamp(?), to_timestamp(?), ?, ?, ?, ?, ?, ?)"
+)
 CATALOG_QUERY = (
     "select c.table_schema, c.table_name, c.column_name from information_schema.columns c "
     "join information_schema.tables t using (table_catalog, table_schema, table_name) "
@@ -142,7 +147,7 @@ class Warehouse:
     def insert_run(self, entry: dict) -> None:
         """Append a run to dango.runs; the caller holds the write lock (a sync's child, after its load)."""
         values = [entry["source"], entry["started"], entry["ended"], entry["status"], json.dumps(entry["rows"])]
-        values += [entry["load_ids"], entry["error"], entry["log"]]
+        values += [entry["load_ids"], entry["error"], entry["log"], entry.get("action", "sync")]
         ddl: list[tuple[str, list]] = [(statement, []) for statement in self._runs_ddl()]
         self._run([*ddl, (RUNS_INSERT.replace("?", self.param), values)], read_only=False)
 

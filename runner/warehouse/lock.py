@@ -33,7 +33,8 @@ def describe_holder(lock_path: Path) -> str:
 
 @contextmanager
 def hold(lock_path: Path, timeout: float, purpose: str, on_wait=None):
-    """Hold the lock at `lock_path` exclusively for the block; call on_wait(holder) once if it must wait."""
+    """Hold the lock at `lock_path` exclusively for the block; call on_wait(holder) once if it must wait
+    (and what it returns, if callable, once the lock is won: see `poll`)."""
     fd = _acquire(lock_path, fcntl.LOCK_EX, timeout, on_wait)
     try:
         _holder_file(lock_path).write_text(
@@ -75,16 +76,20 @@ def _acquire(lock_path: Path, mode: int, timeout: float, on_wait) -> int:
 
 def poll(attempt, timeout: float, on_first_wait=None, interval: float = 0.05) -> bool:
     """Call `attempt()` until it returns true, for at most `timeout` seconds; `on_first_wait()` once,
-    before the first wait. Whether it succeeded."""
+    before the first wait, and what it returned, if callable, once the wait ends in success (so that a
+    wait is announced when it starts and when it ends). Whether it succeeded."""
     deadline = time.monotonic() + timeout
     waited = False
+    on_done = None
     while not attempt():
         if time.monotonic() >= deadline:
             return False
         if on_first_wait and not waited:
-            on_first_wait()
+            on_done = on_first_wait()
             waited = True
         time.sleep(interval)
+    if callable(on_done):
+        on_done()
     return True
 
 

@@ -120,8 +120,8 @@ class PostgresWarehouse(Warehouse):
         try:
             key = f"dango sync {name}"
 
-            def announce() -> None:
-                on_wait(f"a session of {self.describe()} (another machine's sync?)")
+            def announce():
+                return on_wait(f"a session of {self.describe()} (another machine's sync?)")
 
             if not lock.poll(lambda: _try_lock(conn, key), timeout, announce, LOCK_POLL_SECONDS):
                 raise lock.LockTimeout(

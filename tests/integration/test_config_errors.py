@@ -53,8 +53,12 @@ CASES = {
         [".dango/sources.yml:1: field 'version': '2.0' is not supported; use '1.0'"],
     ),
     "unsupported type": (
+        HEADER + ENTRY.format(name="shop").replace("dlt_native\n", "airbyte\n", 1),
+        ["source 'shop': field 'type': 'airbyte' is not supported; use the source type: 'dlt_native' (your Python)"],
+    ),
+    "block of another type": (
         HEADER + ENTRY.format(name="shop").replace("dlt_native\n", "rest_api\n", 1),
-        ["source 'shop': field 'type': 'rest_api' is not supported; use 'dlt_native'"],
+        ["source 'shop': missing required field 'rest_api'; add `rest_api:` (dlt's REST API config: client,"],
     ),
     "path as module": (
         HEADER + ENTRY.format(name="shop").replace("source_module: shop", "source_module: ../secrets/shop.py"),
@@ -67,6 +71,18 @@ CASES = {
     "duplicate key": (
         HEADER + ENTRY.format(name="shop") + "      source_function: other\n",
         [".dango/sources.yml:8: source 'shop': field 'dlt_native.source_function': this key appears twice"],
+    ),
+    "a source named like another's staging dataset": (
+        HEADER + ENTRY.format(name="shop") + ENTRY.format(name="shop_staging"),
+        [
+            ".dango/sources.yml:8: source 'shop_staging': field 'name': its dataset raw_shop_staging is dlt's "
+            "staging dataset of source 'shop' (line 3)",
+            "rename 'shop_staging' or 'shop'",
+        ],
+    ),
+    "a name dlt renames onto another's dataset": (
+        HEADER + ENTRY.format(name="shop_orders") + ENTRY.format(name="shop__orders"),
+        ["source 'shop__orders': field 'name'", "dlt would load it into raw_shop_orders, not raw_shop__orders"],
     ),
     "empty file": ("", ["the file is empty"]),
     "sources not a list": (HEADER.replace("sources:\n", "sources: shop\n"), ["field 'sources': expected a list"]),
@@ -98,3 +114,30 @@ def test_a_bad_edit_leaves_loaded_data_alone(project):
     project.sources_yml.write_text(project.sources_yml.read_text().replace("source_module", "module"))
     project.dango("sync", check=2)
     assert project.count("raw_shop.shop") == 2
+
+
+BOMB = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 10)}]\n" for i in range(9)
+)
+BAD_BYTES = {
+    "binary junk": (bytes(range(256)) * 4, "not UTF-8 text (byte 0x80 at offset 128)"),
+    "a recursive alias": ((HEADER + "x: &l [*l]\n").encode(), "an alias (*name) refers to a value that contains it"),
+    "an alias bomb": ((HEADER + BOMB).encode(), "its aliases (*name) expand to more than 100,000 values"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_BYTES)
+def test_bad_bytes_and_aliases_are_configuration_errors(project, case):
+    text, expected = BAD_BYTES[case]
+    project.sources_yml.write_bytes(text)
+    for command in ("sync", "validate"):
+        result = project.dango(command, timeout=60)
+        assert result.returncode == 2 if command == "sync" else result.returncode in (1, 2), result.stderr
+        assert ".dango/sources.yml:" in result.stderr + result.stdout and expected in result.stderr + result.stdout
+        assert "Traceback" not in result.stderr
+
+
+def test_timeout_must_be_a_positive_number(project):
+    for bad in ("-1", "nan", "0", "inf"):
+        result = project.dango("sync", "--timeout", bad, check=2)
+        assert f"argument --timeout: '{bad}' is not a positive number of seconds" in result.stderr

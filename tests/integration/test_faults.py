@@ -4,7 +4,9 @@ Every fault is done for real (signals to real processes, a real tmpfs, a damaged
 checks are what an operator would look at: rows in tables, exit codes and messages.
 """
 
+import json
 import os
+import re
 import signal
 import subprocess
 import time
@@ -18,6 +20,7 @@ pytestmark = pytest.mark.integration
 
 # An incremental source whose extraction can be slowed and whose rows are easy to count.
 COUNTER = """
+import json
 import os
 import time
 import dlt
@@ -82,8 +85,10 @@ def test_kill_9_loses_and_duplicates_nothing(project, disposition, stage):
     else:
         folder = {"normalize": "normalize/extracted", "load": "load/normalized"}[stage]
         wait_for(lambda: package_in(project, "events", folder))
+    children = children_of(sync.pid)
     os.killpg(sync.pid, signal.SIGKILL)
     sync.wait()
+    wait_for(lambda: not any(map(alive, children)))  # a killed child may hold the file a moment longer
     after_kill = project.count("raw_events.events")
     assert after_kill in (5_000, 105_000)  # nothing, or the whole package: never part of one
 
@@ -93,6 +98,8 @@ def test_kill_9_loses_and_duplicates_nothing(project, disposition, stage):
     expected_max = ids[3]
     assert ids[0] == ids[1] == expected_max, f"duplicates or gaps: {ids}"
     assert expected_max in (5_010, 105_010), (after_kill, result.stdout)
+    reported = re.search(r"\[events\] ok in [\d.]+s: events (\d+)", result.stdout)  # pending rows count too
+    assert reported and int(reported[1]) == ids[0] - after_kill, result.stdout
 
 
 def test_sigterm_stops_the_run_and_the_next_sync_finishes(project):
@@ -273,3 +280,76 @@ def test_run_history_in_the_warehouse_and_status(project):
     assert "events" in status.stdout and "broken" in status.stdout and "never" in status.stdout
     stale = project.dango("status", "--max-age", "26h", check=1)
     assert "stale: no success within 26h for broken" in stale.stderr
+
+
+def test_run_history_appends_are_whole_or_absent_on_a_full_disk(project, small_disk):
+    from runner.config.project import Project
+    from runner.sync import history
+
+    dango_project = Project(project.root)
+    entry = {"source": "a", "status": "ok", "started": 1.0, "ended": 2.0, "rows": {"t": 1}, "log": "data/logs/a"}
+    history.record(dango_project, entry)
+    filler = (small_disk / "filler").open("wb", buffering=0)
+    with pytest.raises(OSError):  # fill every free page of the tmpfs
+        while True:
+            filler.write(b"x" * 65536)
+    with pytest.raises(OSError):  # longer than what is left of the history's last page
+        history.record(dango_project, {**entry, "source": "cut", "error": "e" * 8000})
+    filler.close()
+    (small_disk / "filler").unlink()
+    history.record(dango_project, {**entry, "source": "b"})
+    lines = history.history_file(dango_project).read_text().splitlines()
+    assert [json.loads(line)["source"] for line in lines] == ["a", "b"]
+
+    with history.history_file(dango_project).open("a") as damaged:  # as a kill mid-write by an older version
+        damaged.write('{"ended": 3.0, "log": "data/logs')
+    history.record(dango_project, {**entry, "source": "c"})
+    assert [run["source"] for run in history.runs(dango_project)] == ["a", "b", "c"]
+    assert oct(history.history_file(dango_project).stat().st_mode & 0o777) == "0o600"
+
+
+SLOW_MODEL = """
+import pathlib
+import time
+
+def model(dbt, session):
+    pathlib.Path("dbt-started").touch()
+    time.sleep(300)  # until killed: the test kills Dango, and dbt must die with it
+    return session.sql("select 1 as x")
+"""
+
+
+def alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_kill_9_of_dango_kills_its_children_and_the_next_sync_records_the_run(project):
+    project.add_source("events", COUNTER.format(disposition="append"), function="counter")
+    sync = start_sync(project, "events", **project.env, PAGES="50", PAGE_SECONDS="0.2")
+    read_until(sync, "page 2")
+    (child,) = children_of(sync.pid)
+    sync.kill()  # the parent alone, as the OOM killer would
+    sync.wait()
+    wait_for(lambda: not alive(child))
+    assert list((project.root / "data" / "tmp").glob("run-*"))
+
+    result = project.sync("events")
+    assert "[events] INTERRUPTED: an earlier sync died while it ran; recorded now" in result.stdout
+    assert "[events] ok" in result.stdout and project.count("raw_events.events") == 5_000
+    statuses = [json.loads(line)["status"] for line in (project.root / "data" / "runs.jsonl").read_text().splitlines()]
+    assert statuses == ["interrupted", "ok"]
+    assert project.query("select status from dango.runs order by ended") == [("interrupted",), ("ok",)]
+    assert not list((project.root / "data" / "tmp").glob("*run-*"))
+
+    project.write("dbt/models/slow.py", SLOW_MODEL)
+    run = subprocess.Popen([DANGO, "run"], cwd=project.root, env=project.env, stdout=subprocess.DEVNULL)
+    wait_for((project.root / "dbt-started").exists, 120)
+    (dbt,) = children_of(run.pid)
+    run.kill()
+    run.wait()
+    wait_for(lambda: not alive(dbt))
+    (project.root / "dbt" / "models" / "slow.py").unlink()
+    project.sync("events", "--lock-timeout", "5")  # no dbt left holding DuckDB's lock

@@ -263,7 +263,7 @@ def test_lock_timeout_fails_the_source_and_names_the_holder(project):
     holder = subprocess.Popen(["python3", "-c", hold, str(lock_file)], stdout=subprocess.PIPE, text=True)
     try:
         holder.stdout.readline()
-        result = project.sync("--lock-timeout", "1", check=1)
+        result = project.sync("--lock-timeout", "3", check=1)  # a wait is announced after a second
     finally:
         holder.kill()
     assert "waiting for the warehouse lock" in result.stdout
@@ -301,3 +301,16 @@ def test_column_names_in_kwargs_are_not_taken_for_secrets(project):
     project.add_source("keyed", code, kwargs={"primary_key": "order_id"})
     result = project.sync()
     assert "merging on order_id" in result.stdout
+
+
+def test_renaming_a_source_says_where_its_old_dataset_is(project):
+    project.add_source("shop", "import dlt\n\n@dlt.resource\ndef shop():\n    yield [{'id': 1}]\n")
+    assert "note:" not in project.sync().stdout
+    project.sources_yml.write_text(project.sources_yml.read_text().replace("name: shop", "name: shop_v2"))
+    renamed = project.sync().stdout
+    assert "note: raw_shop in data/warehouse.duckdb belongs to no source in .dango/sources.yml" in renamed
+    drop = renamed.split("such as: ", 1)[1].strip()
+    assert "(first run now: shop_v2)" in renamed and "drop schema raw_shop cascade" in drop
+    subprocess.run(drop, shell=True, cwd=project.root, check=True)  # the command as printed, pasted
+    assert project.tables("raw_shop") == set() and project.count("raw_shop_v2.shop") == 1
+    assert "note:" not in project.sync().stdout

@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -21,7 +22,8 @@ CONFLICT = (
 
 def test_the_holder_is_named_from_duckdbs_error_with_its_command_line():
     mine = file_holder.holder_of(Exception(CONFLICT.format(pid=os.getpid())))
-    assert mine.pid == os.getpid() and "pytest" in mine.command and "\n" not in mine.command
+    command_line = Path(f"/proc/{os.getpid()}/cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
+    assert mine.pid == os.getpid() and mine.command == command_line and "\n" not in mine.command
     gone = file_holder.holder_of(Exception(CONFLICT.format(pid=2**22 + 1)))  # above pid_max: no such process
     assert str(gone) == f"PID {2**22 + 1} (/usr/bin/python3.11)"
     assert file_holder.holder_of(Exception("IO Error: No space left on device")) is None

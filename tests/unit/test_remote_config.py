@@ -1,5 +1,7 @@
 """`.dango/remote.yml`: every mistake reported at once with its line, field and fix; paths made local."""
 
+import json
+
 import pytest
 
 from runner.config.errors import DangoError
@@ -48,3 +50,25 @@ def test_missing_field_and_missing_file(tmp_path):
         load(Project(tmp_path))
     assert ".dango/remote.yml not found" in str(error.value)
     assert "\n  host: deploy@analytics.example.com\n  path: /srv/analytics\n" in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("host", "-oProxyCommand=touch /tmp/pwned"),
+        ("host", "-oProxyCommand=x@server"),
+        ("host", "server;touch pwned"),
+        ("host", "se$(id)rver"),
+        ("path", "/srv/x;touch pwned"),
+        ("path", "/srv/$(id)"),
+        ("python", "-c import os"),
+        ("python", "python3; touch pwned"),
+    ],
+)
+def test_options_and_shell_characters_are_refused(tmp_path, field, value):
+    values = {"host": "deploy@server", "path": "/srv/analytics", field: value}
+    text = "".join(f"{key}: {json.dumps(val)}\n" for key, val in values.items())
+    with pytest.raises(DangoError) as error:
+        load(remote_yml(tmp_path, text))
+    assert f".dango/remote.yml:{list(values).index(field) + 1}: field '{field}':" in str(error.value)
+    assert "`ssh" not in str(error.value)  # no suggested command made of the bad value

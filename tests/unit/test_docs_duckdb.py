@@ -1,0 +1,16 @@
+"""docs/hardening.md names the DuckDB version that writes the warehouse: the one Dango pins."""
+
+import re
+
+import duckdb
+import pytest
+
+from tests.conftest import REPO
+
+pytestmark = pytest.mark.unit
+
+
+def test_the_documented_duckdb_version_is_the_pinned_one():
+    pinned = re.search(r"^duckdb==(\S+)$", (REPO / "runner" / "requirements.txt").read_text(), re.M)[1]
+    assert f"DuckDB **{pinned}**" in (REPO / "docs" / "hardening.md").read_text()
+    assert duckdb.__version__ == pinned
