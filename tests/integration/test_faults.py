@@ -320,10 +320,15 @@ def model(dbt, session):
 
 
 def alive(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
+    """Whether any thread of the process still runs: a killed process's main thread is a zombie
+    before its other threads (a source's progress reporter) have let go of its open files."""
+    states = []
+    for stat in Path(f"/proc/{pid}/task").glob("*/stat"):
+        try:
+            states.append(stat.read_text().rsplit(")", 1)[1].split()[0])
+        except OSError:
+            continue  # that thread ended meanwhile
+    return any(state not in ("Z", "X") for state in states)
 
 
 def test_kill_9_of_dango_kills_its_children_and_the_next_sync_records_the_run(project):
