@@ -16,6 +16,7 @@ from pathlib import Path
 
 from runner.config.project import Project
 from runner.sync.handoff import RunRecord, Status
+from runner.warehouse import lock
 
 LOCK_NAME = "parent.lock"
 ERROR = "interrupted: the sync running it died before it ended (killed, or the machine stopped)"
@@ -76,14 +77,4 @@ def _last_write(log: Path, started: float) -> float:
 
 
 def _owner_is_dead(folder: Path) -> bool:
-    try:
-        fd = os.open(folder / LOCK_NAME, os.O_WRONLY | os.O_CREAT, 0o600)
-    except OSError:
-        return False
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        return True
-    except BlockingIOError:
-        return False
-    finally:
-        os.close(fd)
+    return lock.could_take(folder / LOCK_NAME, fcntl.LOCK_EX, os.O_WRONLY | os.O_CREAT)

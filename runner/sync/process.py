@@ -15,7 +15,8 @@ import os
 import signal
 import subprocess
 import sys
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from pathlib import Path
 from typing import Protocol
 
 from runner.config import environment
@@ -77,3 +78,19 @@ def stop_on_signals():
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def run_tool(argv: list[str], cwd: Path, env: dict[str, str], lock: AbstractContextManager | None) -> int:
+    """Run a tool (dbt, dlt) in the foreground, holding `lock` for its whole run if one is given;
+    SIGTERM and Ctrl-C stop it. Its exit code as a shell gives it: 128 + N when signal N ended it."""
+    child = None
+    try:
+        with stop_on_signals(), lock or nullcontext():
+            child = subprocess.Popen(argv, cwd=cwd, env=env)
+            code = child.wait()
+            return 128 - code if code < 0 else code
+    except Stopped as stopped:
+        return stopped.exit_code
+    finally:
+        if child is not None:
+            stop(child)

@@ -8,17 +8,14 @@ write the warehouse (`drop`, `sync`) hold the warehouse lock, as a sync's load d
 """
 
 import os
-import subprocess
 import sys
-from contextlib import nullcontext
 from pathlib import Path
 
 from runner import warehouse
 from runner.config import environment
-from runner.config.errors import DangoError, Stopped
+from runner.config.errors import DangoError
 from runner.config.project import Project
 from runner.sync import process
-from runner.sync.process import stop_on_signals
 
 # `dlt pipeline NAME <command>` commands that write the destination.
 WRITES_WAREHOUSE = {"drop", "sync"}
@@ -58,23 +55,8 @@ def dlt(project: Project, args: list[str], lock_timeout: float) -> int:
         raise DangoError(f"dlt's command is not installed next to {sys.executable}. Run `make setup`.")
     target = warehouse.for_project(project)
     lock = target.write_lock(lock_timeout, "dango dlt", on_wait=announce_wait) if writes_warehouse(args) else None
-    child = None
-    try:
-        with stop_on_signals(), lock or nullcontext():
-            child = subprocess.Popen(
-                [str(executable), *dlt_arguments(project, args)], cwd=project.root, env=tool_environment(project)
-            )
-            return exit_code(child.wait())
-    except Stopped as stop:
-        return stop.exit_code
-    finally:
-        if child is not None:
-            process.stop(child)
-
-
-def exit_code(returncode: int) -> int:
-    """A child's exit code as a shell gives it: 128 + N for one killed by signal N."""
-    return 128 - returncode if returncode < 0 else returncode
+    argv = [str(executable), *dlt_arguments(project, args)]
+    return process.run_tool(argv, project.root, tool_environment(project), lock)
 
 
 def announce_wait(holder: str) -> None:

@@ -8,15 +8,9 @@ one process at a time, and even `dbt compile` opens it for writing. Only command
 run unlocked. Its output is dbt's own, on the terminal, as a dbt user knows it.
 """
 
-import subprocess
-from contextlib import nullcontext
-
 from runner import warehouse
-from runner.config.errors import Stopped
 from runner.config.project import Project
 from runner.sync import process
-from runner.sync.process import stop_on_signals
-from runner.sync.tools import exit_code
 from runner.transform import dbt
 
 # dbt commands that read only the project's files (and `--help`, `--version`).
@@ -34,13 +28,4 @@ def run(project: Project, args: list[str], lock_timeout: float) -> int:
     env["DBT_PROJECT_DIR"] = str(project.dbt_dir)
     env["DBT_PROFILES_DIR"] = str(project.dbt_dir)
     lock = target.write_lock(lock_timeout, "dango dbt " + " ".join(args), dbt.announce_wait)
-    child = None
-    try:
-        with stop_on_signals(), lock if needs_lock(args) else nullcontext():
-            child = subprocess.Popen([str(dbt.executable()), *args], cwd=project.root, env=env)
-            return exit_code(child.wait())
-    except Stopped as stop:
-        return stop.exit_code
-    finally:
-        if child is not None:
-            process.stop(child)
+    return process.run_tool([str(dbt.executable()), *args], project.root, env, lock if needs_lock(args) else None)

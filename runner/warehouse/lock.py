@@ -106,12 +106,17 @@ def timed_out(lock_path: Path, timeout: float) -> LockTimeout:
 
 def _held_shared_only(lock_path: Path) -> bool:
     """Whether the lock could be taken shared right now: then no writer holds it, only readers (if any)."""
+    return could_take(lock_path, fcntl.LOCK_SH, os.O_RDONLY)
+
+
+def could_take(path: Path, mode: int, open_flags: int) -> bool:
+    """Whether the flock `mode` on `path` could be taken right now; it is released at once."""
     try:
-        fd = os.open(lock_path, os.O_RDONLY)
+        fd = os.open(path, open_flags, 0o600)
     except OSError:
         return False
     try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        fcntl.flock(fd, mode | fcntl.LOCK_NB)
         return True
     except BlockingIOError:
         return False
