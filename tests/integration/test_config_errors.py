@@ -2,8 +2,6 @@
 
 import pytest
 
-pytestmark = pytest.mark.integration
-
 HEADER = "version: '1.0'\nsources:\n"
 ENTRY = """  - name: {name}
     type: dlt_native

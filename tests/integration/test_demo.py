@@ -2,11 +2,7 @@
 
 import subprocess
 
-import pytest
-
 from tests.conftest import REPO
-
-pytestmark = pytest.mark.integration
 
 
 def test_demo_syncs_offline_and_incrementally(demo):

@@ -8,12 +8,8 @@ fails and one whose rows hold a secret from .env. The site is opened from file:/
 import subprocess
 from urllib.parse import urlsplit
 
-import pytest
-
 from tests.chromium import Browser, binary
 from tests.conftest import DANGO, free_port
-
-pytestmark = pytest.mark.integration
 
 TOKEN = "tok-7f3a9c2e51"
 BROKEN = """

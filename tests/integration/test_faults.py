@@ -16,8 +16,6 @@ import pytest
 
 from tests.conftest import DANGO
 
-pytestmark = pytest.mark.integration
-
 # An incremental source whose extraction can be slowed and whose rows are easy to count.
 COUNTER = """
 import json

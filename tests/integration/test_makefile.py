@@ -2,11 +2,7 @@
 
 import subprocess
 
-import pytest
-
 from tests.conftest import REPO
-
-pytestmark = pytest.mark.integration
 
 TINY = "import dlt\n\n@dlt.resource\ndef {name}():\n    yield {{'id': 1}}\n"
 

@@ -1,11 +1,7 @@
 """What a user reads: one line with the fix for a missing secret, an environment variable nobody
 sets, a misspelt import; an ok line with every table; the help and the version."""
 
-import pytest
-
 from tests.conftest import run_dango
-
-pytestmark = pytest.mark.integration
 
 COUNTED = """
 import os

@@ -5,8 +5,6 @@ file is left as it was."""
 import duckdb
 import pytest
 
-pytestmark = pytest.mark.integration
-
 TOKEN = "md-token-for-the-test"
 
 

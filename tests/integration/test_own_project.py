@@ -6,11 +6,7 @@ One test walks one project through it all, because the project's own .venv (buil
 
 import subprocess
 
-import pytest
-
 from tests.conftest import REPO, Project, run_dango
-
-pytestmark = pytest.mark.integration
 
 # The docs' quick-start source with a package of its own, and the docs' standalone test at the end.
 SOURCE = """

@@ -3,11 +3,7 @@
 import json
 import subprocess
 
-import pytest
-
 from tests.conftest import DANGO
-
-pytestmark = pytest.mark.integration
 
 STAMPED = """
 import json

@@ -13,7 +13,6 @@ from tests.conftest import DANGO
 from tests.integration.test_spec_examples import add_example
 from tests.postgres_server import PASSWORD, PostgresServer, binaries
 
-pytestmark = pytest.mark.integration
 if binaries() is None and os.environ.get("CI"):
     raise RuntimeError("CI must run the PostgreSQL tests, and this machine has no PostgreSQL server; see .ci/run")
 if binaries() is None:

@@ -14,8 +14,6 @@ import pytest
 from tests.conftest import DANGO
 from tests.integration.test_faults import read_until, start_sync, wait_for
 
-pytestmark = pytest.mark.integration
-
 # Yields three rows, then waits (in its own code, line 10) until the test writes `release`.
 WAITS_FOR_FILE = """
 import pathlib

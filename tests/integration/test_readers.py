@@ -10,11 +10,8 @@ import sys
 import threading
 
 import duckdb
-import pytest
 
 from tests.conftest import DANGO, Project
-
-pytestmark = pytest.mark.integration
 
 # Three rows, or as many as the file `count` in the project says; replaced on every sync.
 COUNTED = """

@@ -21,7 +21,7 @@ import pytest
 from tests.conftest import REPO, Project, clean_env, run_dango
 from tests.sshd import SshServer, missing_tools
 
-pytestmark = [pytest.mark.integration, pytest.mark.timeout(600)]
+pytestmark = pytest.mark.timeout(600)
 
 MISSING = missing_tools()
 if MISSING and os.environ.get("CI"):

@@ -9,8 +9,6 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-pytestmark = pytest.mark.integration
-
 HELPDESK = """
 version: '1.0'
 sources:

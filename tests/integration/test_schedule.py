@@ -5,11 +5,7 @@ import re
 import shutil
 import subprocess
 
-import pytest
-
 from tests.conftest import DANGO, run_dango
-
-pytestmark = pytest.mark.integration
 
 
 def path_hash(project) -> str:

@@ -4,10 +4,6 @@ and paths stay readable; data/ and .env are readable by their owner only."""
 import stat
 import urllib.parse
 
-import pytest
-
-pytestmark = pytest.mark.integration
-
 LEAKY = """
 import os
 

@@ -4,11 +4,7 @@ import re
 import subprocess
 import sys
 
-import pytest
-
 from tests.integration.test_validate import GOOD
-
-pytestmark = pytest.mark.integration
 
 FLAKY = """
 import os

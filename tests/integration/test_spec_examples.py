@@ -2,10 +2,6 @@
 
 from pathlib import Path
 
-import pytest
-
-pytestmark = pytest.mark.integration
-
 EXAMPLES = Path(__file__).resolve().parent.parent / "spec_examples"
 
 

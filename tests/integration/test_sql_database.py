@@ -13,7 +13,6 @@ from tests.mariadb_server import MariadbServer, installed
 from tests.postgres_server import PASSWORD as PG_PASSWORD
 from tests.postgres_server import PostgresServer, binaries
 
-pytestmark = pytest.mark.integration
 if (binaries() is None or not installed()) and os.environ.get("CI"):
     raise RuntimeError("CI must run the sql_database tests: PostgreSQL's and MariaDB's servers are needed; see .ci/run")
 if binaries() is None or not installed():

@@ -5,11 +5,7 @@ import shutil
 import subprocess
 import time
 
-import pytest
-
 from tests.conftest import DANGO, Project, run_dango
-
-pytestmark = pytest.mark.integration
 
 GOOD = """
 import dlt

@@ -10,8 +10,6 @@ import pytest
 from tests.conftest import REPO, run_dango
 from tests.integration.test_config_errors import CASES
 
-pytestmark = pytest.mark.integration
-
 EXAMPLES = REPO / "tests" / "spec_examples"
 
 GOOD = """

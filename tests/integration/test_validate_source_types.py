@@ -4,10 +4,6 @@ line, source and field, without loading data and without printing a secret."""
 import importlib.util
 import sqlite3
 
-import pytest
-
-pytestmark = pytest.mark.integration
-
 WRITTEN_OUT = """
 version: '1.0'
 sources:

@@ -8,13 +8,9 @@ import json
 import subprocess
 import sys
 
-import pytest
-
 from runner import warehouse
 from runner.config.project import Project
 from tests.conftest import REPO
-
-pytestmark = pytest.mark.integration
 
 # dbt's own profile reader, in a process of its own: dbt keeps its flags in globals.
 RENDER_PROFILE = """

@@ -3,10 +3,6 @@ source does reaches another. Every other sync test runs warm too, since it is th
 
 from pathlib import Path
 
-import pytest
-
-pytestmark = pytest.mark.integration
-
 # One module shared by two sources: each records what it found before changing anything, then
 # leaves a mark in every place a source could leak into: a module global of a helper module, the
 # environment, dlt's configuration, a thread still running and a DuckDB connection still open.

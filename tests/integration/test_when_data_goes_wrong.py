@@ -21,8 +21,6 @@ from tests.conftest import DANGO
 from tests.integration.test_faults import alive, children_of, read_until, wait_for
 from tests.postgres_server import PASSWORD, PostgresServer, binaries
 
-pytestmark = pytest.mark.integration
-
 SHOP = """
 import os
 import time

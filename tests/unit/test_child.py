@@ -5,8 +5,6 @@ import requests
 
 from runner.sync.child import is_transient, one_line, root_cause
 
-pytestmark = pytest.mark.unit
-
 
 class Wrapper(Exception):
     """Like dlt's PipelineStepFailed: the user's exception is its `exception`."""

@@ -4,8 +4,6 @@ import pytest
 
 from runner.config import dataset_names
 
-pytestmark = pytest.mark.unit
-
 
 def names(*names: str) -> list[tuple[str, str, int]]:
     return [(name, f"raw_{name}", line) for line, name in enumerate(names, start=1)]

@@ -4,14 +4,10 @@ import json
 import os
 import time
 
-import pytest
-
 from runner.config import scaffold
 from runner.config.project import Project
 from runner.transform import dbt
 from tests.conftest import REPO
-
-pytestmark = pytest.mark.unit
 
 ERROR = {
     "unique_id": "model.dango.broken_mart",

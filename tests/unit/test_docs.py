@@ -16,8 +16,6 @@ from runner.config.sources_yml import ConfigError, Source, load_docs
 from runner.docs import freshness, history, pages, serve, tables
 from runner.report import status
 
-pytestmark = pytest.mark.unit
-
 HOUR = 3600.0
 
 

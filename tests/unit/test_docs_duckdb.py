@@ -3,11 +3,8 @@
 import re
 
 import duckdb
-import pytest
 
 from tests.conftest import REPO
-
-pytestmark = pytest.mark.unit
 
 
 def test_the_documented_duckdb_version_is_the_pinned_one():

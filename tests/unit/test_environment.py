@@ -4,8 +4,6 @@ import pytest
 
 from runner.config.environment import Redactor, looks_secret, secret_literals
 
-pytestmark = pytest.mark.unit
-
 
 def test_the_redactor_masks_every_known_value_and_the_longest_first():
     redact = Redactor(["s3cret-token", "s3cret", None, 42])

@@ -7,8 +7,6 @@ import pytest
 from runner.config.errors import FAILED_EXIT_CODE
 from runner.warehouse import lock
 
-pytestmark = pytest.mark.unit
-
 
 def test_poll_returns_at_once_when_the_first_attempt_succeeds_and_never_announces():
     announced = []

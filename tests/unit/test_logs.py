@@ -3,12 +3,8 @@
 import os
 import time
 
-import pytest
-
 from runner.config.project import Project
 from runner.sync import logs
-
-pytestmark = pytest.mark.unit
 
 
 def test_new_logs_survive_logs_written_while_the_clock_was_ahead(tmp_path):

@@ -2,8 +2,6 @@
 
 from pathlib import Path
 
-import pytest
-
 from runner.sync import progress, tables
 from runner.sync.handoff import ChildResult, Status
 from runner.sync.live import Running, describe
@@ -12,8 +10,6 @@ from runner.sync.parent import print_summary
 from runner.sync.tools import dlt_arguments, writes_warehouse
 from runner.transform.dbt_cli import needs_lock
 from runner.validate.env_names import read_names
-
-pytestmark = pytest.mark.unit
 
 
 def test_a_heartbeat_says_the_step_the_rows_and_why_a_source_is_quiet():

@@ -1,11 +1,7 @@
 """What a push copies and how it reports the changes: never secrets, data or what git ignores."""
 
-import pytest
-
 from runner.config.project import Project
 from runner.remote.push import listed, parse_itemized, release_files
-
-pytestmark = pytest.mark.unit
 
 
 def test_rsync_itemized_lines_become_added_changed_removed():

@@ -2,12 +2,8 @@
 
 import base64
 
-import pytest
-
 from runner.config import environment
 from runner.config.environment import Redactor
-
-pytestmark = pytest.mark.unit
 
 SECRET = "ab+cd/ef=gh&ij kl"
 

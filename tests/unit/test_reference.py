@@ -2,11 +2,7 @@
 
 from pathlib import Path
 
-import pytest
-
 from runner import reference
-
-pytestmark = pytest.mark.unit
 
 PAGE = Path(__file__).resolve().parents[2] / "docs" / "commands.md"
 

@@ -8,8 +8,6 @@ from runner.config.errors import DangoError
 from runner.config.project import Project
 from runner.config.remote_yml import load
 
-pytestmark = pytest.mark.unit
-
 
 def remote_yml(tmp_path, text: str) -> Project:
     (tmp_path / ".dango").mkdir(exist_ok=True)

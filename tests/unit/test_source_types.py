@@ -13,8 +13,6 @@ from runner.sources import drivers, hints
 from runner.sync.loader import SourceError
 from tests.conftest import REPO
 
-pytestmark = pytest.mark.unit
-
 
 def test_references_resolve_from_the_environment_at_any_depth():
     config = {"client": {"auth": {"token": "${API_TOKEN}"}, "headers": [{"env": "HEADER"}]}, "page": 1}

@@ -7,8 +7,6 @@ from runner.config.project import Project
 from runner.config.sources_yml import Source
 from runner.transform import staging
 
-pytestmark = pytest.mark.unit
-
 SHOP = Source(name="shop", type="dlt_native", module="shop", function="shop", description="My shop")
 RESERVED = frozenset({"group", "order"})
 TABLES = {

@@ -6,8 +6,6 @@ from runner.config.errors import DangoError
 from runner.report.status import parse_age
 from runner.schedule import parse_time
 
-pytestmark = pytest.mark.unit
-
 
 @pytest.mark.parametrize(
     ("text", "seconds"), [("26h", 93600), ("90m", 5400), ("2d", 172800), ("45s", 45), ("3600", 3600)]

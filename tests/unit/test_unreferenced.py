@@ -8,8 +8,6 @@ from runner.config.project import Project
 from runner.config.sources_yml import Source
 from runner.validate.unreferenced import source_functions, unreferenced, warning
 
-pytestmark = pytest.mark.unit
-
 SOURCE = "import dlt\n\n@dlt.source\ndef {name}():\n    return []\n"
 
 

@@ -10,8 +10,6 @@ from runner.sync import options
 from runner.sync.cursors import cursors, typed_like
 from runner.sync.refresh import merged_state
 
-pytestmark = pytest.mark.unit
-
 STATE = {
     "_state_version": 3,
     "sources": {
