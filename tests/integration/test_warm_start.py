@@ -47,9 +47,11 @@ def seen(project, name: str) -> dict:
     return dict(zip(["global", "env", "config", "parent"], rows[0], strict=True))
 
 
-def test_sources_forked_warm_see_nothing_of_each_other(project):
+def test_sources_forked_warm_see_nothing_of_each_other(project, tmp_path):
     add_meddlers(project)
-    result = project.sync("--jobs", "1")
+    scratch = tmp_path / "tmp"  # where the warm process runs its warm-up pipeline
+    scratch.mkdir()
+    result = project.sync("--jobs", "1", env={"TMPDIR": str(scratch)})
     assert "summary: 2 ok, 0 failed" in result.stdout, result.stdout
     for name in ("first", "second"):
         row = seen(project, name)
@@ -58,6 +60,7 @@ def test_sources_forked_warm_see_nothing_of_each_other(project):
     assert "runner.sync.warm" not in seen(project, "first")["parent"]
     assert "runner.sync.warm" in seen(project, "second")["parent"]
     assert not list(Path(project.root / "data" / "tmp").glob("run-*")), "the sync left its run folder"
+    assert not list(scratch.iterdir()), "the warm-up left its pipeline folder"
 
 
 def test_warm_start_can_be_turned_off(project):
