@@ -37,6 +37,8 @@ class ChildSpec:
     log: str  # the log file, relative to the project
     warehouse: dict  # the warehouse settings the parent read from sources.yml
     options: SyncOptions = field(default_factory=SyncOptions)  # --full-refresh, --resource, --since/--until
+    # `source test`: at most this many rows per resource, into run_dir, no lock taken (runner/sync/trial.py)
+    trial_rows: int | None = None
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,7 @@ class ChildResult:
     load_ids: list[str] = field(default_factory=list)
     record: RunRecord | None = None  # set when the child wrote it to the warehouse itself
     staging: list[str] = field(default_factory=list)  # the report lines on the staging models
+    preview: list[dict] = field(default_factory=list)  # `source test`: each resource's tables and first rows
 
     def write(self, path: Path) -> None:
         """Write the result whole or not at all: the parent reads a missing file as a dead child."""

@@ -1,0 +1,128 @@
+"""The child's side of `source test` (runner/sync/trial.py): extract a few rows per resource, load them
+into the temporary DuckDB file, and describe the tables they made.
+
+dlt's `add_limit` counts pages (yields) by default; counting rows, it stops the source's generator once
+that many rows came, but keeps the page that crossed the limit whole, so a last step (`Trim`) cuts it.
+dlt never limits a transformer (a resource fed by another: a child endpoint called per parent row, or
+the reader of a `files` source's listing): it is trimmed, and a feed that is no selected resource of its
+own (the file listing of `files`) is limited too, so a big folder is not read whole.
+"""
+
+import sys
+from pathlib import Path
+from typing import Any, ClassVar
+
+from dlt.extract.items_transform import ItemTransform, LimitItem
+
+from runner.config.project import Project
+from runner.sync.handoff import ChildResult, ChildSpec, Status
+
+SAMPLE_ROWS = 5  # first rows shown per table
+BOOKKEEPING = ("_dlt_load_id", "_dlt_id")  # dlt's columns left out of the rows shown (not of the columns)
+
+
+def run(spec: ChildSpec, project: Project, target) -> ChildResult:
+    """In the child: extract at most `spec.trial_rows` rows per resource, load them into the temporary
+    DuckDB file of `target`, and describe each resource's tables."""
+    sys.path.insert(0, str(project.custom_sources))
+    from runner import sources
+    from runner.sync import child, dlt_settings
+
+    dlt_settings.register(target.dlt_defaults())
+    source = spec.source
+    function = sources.function_for(source, project)
+    pipeline = child.make_pipeline(source, project, target, pipelines_dir=spec.run_dir / "pipelines")
+    dlt_settings.keep_no_trace(Path(pipeline.working_dir))
+    made = child.call_source(function, spec, pipeline)
+    assert spec.trial_rows is not None  # run_main calls this for a trial only
+    resources = limit(made, spec.trial_rows)
+    pipeline.extract(made, loader_file_format=dlt_settings.loader_file_format())
+    pipeline.normalize()
+    pipeline.load()
+    return ChildResult(source.name, Status.OK, preview=describe(pipeline, resources))
+
+
+def limit(made, rows: int) -> list[str]:
+    """Cut each selected resource of `made` (a source, or a lone resource) to `rows` rows; their names."""
+    resources = list(made.resources.selected.values()) if hasattr(made, "resources") else [made]
+    own_pipes = {id(resource._pipe) for resource in resources}
+    for resource in resources:
+        parent = resource._pipe.parent  # dlt has no public handle on a transformer's feed
+        if not resource.is_transformer:
+            resource.add_limit(rows, count_rows=True)
+        elif parent is not None and id(parent) not in own_pipes:
+            parent.append_step(LimitItem(max_items=rows, max_time=None, count_rows=True))
+        resource.add_step(Trim(rows))
+    return [resource.name for resource in resources]
+
+
+class Trim(ItemTransform):
+    """The last step of a resource: passes its first `rows` rows, cutting the page that crosses them."""
+
+    placement_affinity: ClassVar[float] = 1.2  # after dlt's incremental (1) and add_limit (1.1)
+
+    def __init__(self, rows: int) -> None:
+        super().__init__(lambda item: item)  # dlt's base wants a function; __call__ does the work
+        self.rows = self.left = rows
+
+    def bind(self, pipe):
+        self.left = self.rows
+        return self
+
+    def __call__(self, item: Any, meta: Any = None) -> Any:
+        if item is None or self.left <= 0:
+            return None
+        if not isinstance(item, list) and not hasattr(item, "shape"):
+            self.left -= 1  # one row
+            return item
+        if isinstance(item, list) and item and hasattr(item[0], "shape"):  # a list of tables: the first only
+            item = item[0]
+        kept = item[: self.left]
+        self.left -= len(kept)
+        return kept if len(kept) else None
+
+
+def describe(pipeline, resources: list[str]) -> list[dict]:
+    """Each resource's tables (child tables too) in the temporary warehouse: columns with their types,
+    the row count and the first rows."""
+    from dlt.common.schema import utils
+
+    schema = pipeline.default_schema
+    data_tables = {str(table["name"]): table for table in schema.data_tables(include_incomplete=True)}
+    by_resource = utils.group_tables_by_resource(data_tables)
+    described = []
+    with pipeline.sql_client() as sql:
+        existing = {
+            name
+            for (name,) in sql.execute_sql(
+                f"select table_name from information_schema.tables where table_schema = '{sql.dataset_name}'"
+            )
+        }
+        for resource in resources:
+            tables = []
+            for table in by_resource.get(resource, []):
+                name = str(table["name"])
+                if name not in existing:
+                    continue
+                columns = schema.get_table_columns(name)
+                shown = [column for column in columns if column not in BOOKKEEPING]
+                qualified = sql.make_qualified_table_name(name)
+                count = sql.execute_sql(f"select count(*) from {qualified}")[0][0]
+                listed = ", ".join(sql.escape_column_name(column) for column in shown) or "*"
+                sample = sql.execute_sql(f"select {listed} from {qualified} limit {SAMPLE_ROWS}") if shown else []
+                tables.append(
+                    {
+                        "name": name,
+                        "rows": count,
+                        "columns": [[column, hint.get("data_type", "unknown")] for column, hint in columns.items()],
+                        "shown": shown,
+                        "sample": [[plain(value) for value in row] for row in sample],
+                    }
+                )
+            described.append({"resource": resource, "tables": tables})
+    return described
+
+
+def plain(value):
+    """A value as JSON carries it: numbers, text, booleans and null as they are, anything else as text."""
+    return value if value is None or isinstance(value, bool | int | float | str) else str(value)
