@@ -117,6 +117,22 @@ def write(path: Path, text: str) -> str:
     return status
 
 
+def delete_generated(project: Project, filenames: list[str]) -> tuple[list[str], list[str]]:
+    """Delete the staging files named (models and sources files) that Dango generated and the user
+    did not edit; a file whose first line is not Dango's stays. (deleted, kept) lines for the report."""
+    deleted, kept = [], []
+    for filename in filenames:
+        path = staging_dir(project) / filename
+        if not path.exists():
+            continue
+        if is_ours(path, SQL_HEADER if filename.endswith(".sql") else YAML_HEADER):
+            path.unlink()
+            deleted.append(f"deleted {project.relative(path)}")
+        else:
+            kept.append(f"kept {project.relative(path)}: you edited it; delete it yourself if it is no longer needed")
+    return deleted, kept
+
+
 def declared_tables(path: Path) -> list[str]:
     """The tables a generated sources file declares (none when it is missing or unreadable)."""
     try:
