@@ -32,5 +32,5 @@ note = "write <configure me> here"
         ("sources.notion.api_key", 3),
         ("destination.postgres.credentials.password", 7),
     ]
-    env = "A=1\nexport NOTION_KEY=<configure me>\nB=\"<configure me>\"\n"
+    env = 'A=1\nexport NOTION_KEY=<configure me>\nB="<configure me>"\n'
     assert placeholders(env, toml=False) == [("NOTION_KEY", 2), ("B", 3)]
