@@ -59,8 +59,8 @@ def try_source(project: Project, source: Source, rows: int) -> int:
             print(redact(line), file=sys.stderr)
         print(f"source test: {source.name} failed; nothing was written to the warehouse or data/", file=sys.stderr)
         return 1
-    for line in preview_lines(result):
-        print(redact(line))
+    for line in preview_lines(result, redact):
+        print(line)
     print(
         f"source test: {source.name} works; nothing was written to the warehouse or data/. "
         f"`bin/dango sync {source.name}` loads it."
@@ -77,7 +77,9 @@ def relay(name: str, line: str, redact) -> None:
         print(redact(f"[{name}] {payload}"), flush=True)
 
 
-def preview_lines(result: ChildResult) -> list[str]:
+def preview_lines(result: ChildResult, redact) -> list[str]:
+    """Each resource's tables, their columns and first rows; secrets masked (cell by cell, so that the
+    columns of the rows stay aligned)."""
     from runner.report.table import format_table
 
     lines = [f"[{result.name}] ok in {result.seconds:.1f}s"]
@@ -88,11 +90,14 @@ def preview_lines(result: ChildResult) -> list[str]:
             lines.append(f"resource {resource['resource']}: table {table['name']}, {table['rows']} rows")
             lines.append("  columns: " + ", ".join(f"{name} {kind}" for name, kind in table["columns"]))
             if table["sample"]:
-                rows = [tuple(table["shown"]), *(tuple(map(cell, row)) for row in table["sample"])]
+                rows = [
+                    tuple(table["shown"]),
+                    *(tuple(cell(value, redact) for value in row) for row in table["sample"]),
+                ]
                 lines += [f"  {line}" for line in format_table(rows)]
-    return lines
+    return [redact(line) for line in lines]
 
 
-def cell(value) -> str:
-    text = "" if value is None else str(value)
+def cell(value, redact) -> str:
+    text = "" if value is None else redact(str(value))
     return text if len(text) <= CELL_WIDTH else text[: CELL_WIDTH - 3] + "..."
