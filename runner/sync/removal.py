@@ -89,8 +89,8 @@ def drop(project: Project, target, name: str, registered: bool, yes: bool, lock_
         if left.unread:
             raise DangoError(f"cannot read {target.describe()}, so nothing was dropped: {left.unread}")
         what = describe(project, target, name, left) or ["no data"]
-        entry = "remove it from .dango/sources.yml and drop" if registered else "drop what is left of it:"
-        if not confirm(f"source {name}: {entry} " + "; ".join(what) + "?", yes):
+        entry = "remove it from .dango/sources.yml and drop" if registered else "drop what is left of it"
+        if not confirm(f"source {name}: {entry}:\n" + "\n".join(f"  {line}" for line in what), yes):
             return cancelled()
         for dataset in left.datasets:
             target.execute(f'drop schema if exists "{dataset}" cascade')
@@ -104,9 +104,9 @@ def drop(project: Project, target, name: str, registered: bool, yes: bool, lock_
     done = [f"dropped {dataset}" for dataset in left.datasets]
     done += [f"deleted {project.relative(left.working_dir)}"] if left.working_dir else []
     done += deleted + (["removed it from .dango/sources.yml"] if registered else [])
-    print(f"source remove: {name}: " + "; ".join(done or ["nothing to drop"]))
-    for line in kept:
-        print(line)
+    print(f"source remove: {name}")
+    for line in done + kept:
+        print(f"  {line}")
     return 0
 
 
@@ -135,8 +135,10 @@ def describe(project: Project, target, name: str, left: Leftovers) -> list[str]:
     lines = []
     for dataset, tables in left.datasets.items():
         shown = [table for table in tables if not table.startswith("_dlt_")]
-        listed = ", ".join(shown) or "only dlt's"
-        lines.append(f"{dataset} in {target.describe()} (tables: {listed})")
+        if dataset.endswith(staging.DLT_STAGING_SUFFIX) and DATASET_PREFIX + name != dataset:
+            lines.append(f"{dataset} in {target.describe()}, dlt's scratch dataset for merge and replace loads")
+            continue
+        lines.append(f"{dataset} in {target.describe()} (tables: {', '.join(shown) or 'none but dlt state'})")
     if left.unread:
         lines.append(f"whatever {DATASET_PREFIX}{name} holds in {target.describe()} (not readable now: {left.unread})")
     if left.working_dir:
