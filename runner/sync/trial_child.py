@@ -5,7 +5,7 @@ dlt's `add_limit` counts pages (yields) by default; counting rows, it stops the 
 that many rows came, but keeps the page that crossed the limit whole, so a last step (`Trim`) cuts it.
 dlt never limits a transformer (a resource fed by another: a child endpoint called per parent row, or
 the reader of a `files` source's listing): it is trimmed, and a feed that is no selected resource of its
-own (the file listing of `files`) is limited too, so a big folder is not read whole.
+own (the file listing of `files`) is limited and trimmed too, so at most N files are read.
 """
 
 import sys
@@ -52,6 +52,7 @@ def limit(made, rows: int) -> list[str]:
             resource.add_limit(rows, count_rows=True)
         elif parent is not None and id(parent) not in own_pipes:
             parent.append_step(LimitItem(max_items=rows, max_time=None, count_rows=True))
+            parent.append_step(Trim(rows))  # a page of 100 files would all be read
         resource.add_step(Trim(rows))
     return [resource.name for resource in resources]
 
