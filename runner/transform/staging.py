@@ -204,9 +204,8 @@ def orphans(project: Project, datasets: dict[str, dict], registered: list[Source
     folder = project.relative(staging_dir(project))
     return [
         f"dango: warning: source '{name}' is not in .dango/sources.yml, but {'; '.join(what)}. Dango leaves them "
-        f"as they are: register '{name}' again, or delete {folder}/{dbt_sources_file(name)} and "
-        f"{folder}/stg_{name}__*.sql "
-        f"and drop the dataset (`drop schema {DATASET_PREFIX}{name} cascade`)."
+        f"as they are: register '{name}' again, or drop the dataset and delete the generated files in {folder} "
+        f"with `bin/dango source remove {name} --drop-data`."
         for name, what in sorted(found.items())
         if name not in names
     ]
