@@ -88,9 +88,13 @@ def drop(project: Project, target, name: str, registered: bool, yes: bool, lock_
             )
         if left.unread:
             raise DangoError(f"cannot read {target.describe()}, so nothing was dropped: {left.unread}")
-        what = describe(project, target, name, left) or ["no data"]
-        entry = "remove it from .dango/sources.yml and drop" if registered else "drop what is left of it"
-        if not confirm(f"source {name}: {entry}:\n" + "\n".join(f"  {line}" for line in what), yes):
+        what = describe(project, target, name, left)
+        if not what:
+            question = f"source {name}: remove it from .dango/sources.yml (it left no data)?"
+        else:
+            entry = "remove it from .dango/sources.yml and drop" if registered else "drop what is left of it"
+            question = f"source {name}: {entry}:\n" + "\n".join(f"  {line}" for line in what)
+        if not confirm(question, yes):
             return cancelled()
         for dataset in left.datasets:
             target.execute(f'drop schema if exists "{dataset}" cascade')

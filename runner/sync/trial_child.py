@@ -73,11 +73,18 @@ class Trim(ItemTransform):
     def __call__(self, item: Any, meta: Any = None) -> Any:
         if item is None or self.left <= 0:
             return None
+        if isinstance(item, list) and item and hasattr(item[0], "shape"):  # a list of tables (arrow, pandas)
+            kept = [piece for piece in map(self._cut, item) if piece is not None]
+            return kept or None
+        return self._cut(item)
+
+    def _cut(self, item: Any) -> Any:
+        """The rows of `item` (a list of rows, a table, or one row) still wanted, None for none."""
+        if self.left <= 0:
+            return None
         if not isinstance(item, list) and not hasattr(item, "shape"):
-            self.left -= 1  # one row
+            self.left -= 1
             return item
-        if isinstance(item, list) and item and hasattr(item[0], "shape"):  # a list of tables: the first only
-            item = item[0]
         kept = item[: self.left]
         self.left -= len(kept)
         return kept if len(kept) else None

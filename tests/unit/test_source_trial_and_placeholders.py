@@ -16,6 +16,9 @@ def test_trim_passes_the_first_rows_whatever_the_items_are():
     first, second = tables(pa.table({"id": [1, 2]})), tables(pa.table({"id": [3, 4, 5]}))
     assert first["id"].to_pylist() == [1, 2] and second["id"].to_pylist() == [3]
     assert tables(pa.table({"id": [6]})) is None
+    several = Trim(4).bind(None)
+    cut = several([pa.table({"id": [1, 2, 3]}), pa.table({"id": [4, 5]}), pa.table({"id": [6]})])
+    assert [table["id"].to_pylist() for table in cut] == [[1, 2, 3], [4]]
 
 
 def test_placeholders_are_found_with_their_section_and_line():
