@@ -61,7 +61,7 @@ def snapshot(*folders: Path) -> dict[str, tuple[int, str]]:
     return {str(path): (path.stat().st_mtime_ns, hashlib.sha256(path.read_bytes()).hexdigest()) for path in files}
 
 
-def test_source_test_runs_each_type_beside_a_held_lock_and_changes_nothing(project, api):
+def test_source_test_runs_each_type_beside_a_held_lock_and_changes_nothing(project, api, tmp_path):
     project.write(".env", f"HELPDESK_TOKEN={api.api_key}\nWRONG_TOKEN={WRONG_TOKEN}\n")
     project.write(".dango/sources.yml", HELPDESK.format(url=api.url) + LOCKED_AND_FILES.format(url=api.url))
     project.add_source("needs_key", NEEDS_KEY)
@@ -73,14 +73,18 @@ def test_source_test_runs_each_type_beside_a_held_lock_and_changes_nothing(proje
         db.executemany("insert into customers values (?, ?)", [(i, f"customer {i}") for i in range(1, 30)])
     project.sync("helpdesk")
     api.requests_seen.clear()
-    with lock.hold(project.root / "data" / "warehouse.duckdb.lock", 5, "a sync, held by the test"):
-        before = snapshot(project.root / "data", project.root / "dbt")
-        good = project.dango("source", "test", "helpdesk", "--rows", "5", timeout=60)
+    data = project.root / "data"
+    # As while a sync of helpdesk loads: its own lock and the warehouse's, both held.
+    with lock.hold(data / "warehouse.duckdb.lock", 5, "a sync"), lock.hold(data / "locks" / "helpdesk.lock", 5, "x"):
+        before = snapshot(data, project.root / "dbt")
+        scratch = tmp_path / "scratch"  # where its throwaway pipeline and warehouse go
+        scratch.mkdir()
+        good = project.dango("source", "test", "helpdesk", "--rows", "5", env={"TMPDIR": str(scratch)}, timeout=60)
         unauthorized = project.dango("source", "test", "locked", timeout=60)
         missing = project.dango("source", "test", "needs_key", timeout=60)
         files = project.dango("source", "test", "csvs", "--rows", "3", timeout=60)
         database = project.dango("source", "test", "shopdb", "--rows", "2", timeout=60)
-        after = snapshot(project.root / "data", project.root / "dbt")
+        after = snapshot(data, project.root / "dbt")
 
     assert good.returncode == 0, good.stdout + good.stderr
     assert "resource tickets: table tickets, 5 rows" in good.stdout, good.stdout
@@ -89,6 +93,7 @@ def test_source_test_runs_each_type_beside_a_held_lock_and_changes_nothing(proje
     assert "resource comments: table comments, 5 rows" in good.stdout  # a child endpoint, cut too
     assert len(api.seen("/v2/tickets")) == 1  # the first page had the rows: no second page asked for
     assert after == before  # no state, load, log or model written
+    assert list(scratch.iterdir()) == []  # and the throwaway place is gone
 
     assert unauthorized.returncode == 1, unauthorized.stdout + unauthorized.stderr
     assert f"401 Client Error: Unauthorized for url: {api.url}/data?api_key=***" in unauthorized.stderr
