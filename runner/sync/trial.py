@@ -1,9 +1,9 @@
 """`dango source test NAME`: run a source for real into a throwaway place and show what it would load.
 
-The parent (`test`) runs the source in a sync's child process (runner/sync/child.py, so a crash or a
-hang never takes the command down), with the spec's `trial_rows` set: the child then takes no lock and
-runs runner/sync/trial_child.py, on a pipeline in a temporary folder that loads into a temporary DuckDB file, both
-deleted afterwards. The warehouse, data/ (state, logs, run history) and the staging models are never
+`try_source` runs the source in a sync's child process (runner/sync/child.py, so a crash or a hang
+never takes the command down), with the spec's `trial_rows` set: the child then takes no lock and runs
+runner/sync/trial_child.py, on a pipeline in a temporary folder that loads into a temporary DuckDB
+file, both deleted afterwards. The warehouse, data/ (state, logs, run history) and the staging models are never
 touched, and a sync may run meanwhile. Incremental resources start from their initial values.
 
 Each resource is cut to `trial_rows` rows (how, with dlt's add_limit: runner/sync/trial_child.py).

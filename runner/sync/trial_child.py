@@ -15,10 +15,12 @@ from typing import Any, ClassVar
 from dlt.extract.items_transform import ItemTransform, LimitItem
 
 from runner.config.project import Project
-from runner.sync.handoff import ChildResult, ChildSpec, Status
+from runner.sync.handoff import ChildResult, ChildSpec, ResourcePreview, Status, TablePreview
 
 SAMPLE_ROWS = 5  # first rows shown per table
 BOOKKEEPING = ("_dlt_load_id", "_dlt_id")  # dlt's columns left out of the rows shown (not of the columns)
+# A resource that yielded nothing has a table in the schema, but none in the warehouse.
+LOADED_TABLES = "select table_name from information_schema.tables where table_schema = ?"
 
 
 def run(spec: ChildSpec, project: Project, target) -> ChildResult:
@@ -90,45 +92,43 @@ class Trim(ItemTransform):
         return kept if len(kept) else None
 
 
-def describe(pipeline, resources: list[str]) -> list[dict]:
-    """Each resource's tables (child tables too) in the temporary warehouse: columns with their types,
-    the row count and the first rows."""
+def describe(pipeline, resources: list[str]) -> list[ResourcePreview]:
+    """Each resource's tables (child tables too) in the temporary warehouse."""
     from dlt.common.schema import utils
 
     schema = pipeline.default_schema
-    data_tables = {str(table["name"]): table for table in schema.data_tables(include_incomplete=True)}
-    by_resource = utils.group_tables_by_resource(data_tables)
-    described = []
+    by_resource = utils.group_tables_by_resource(
+        {str(t["name"]): t for t in schema.data_tables(include_incomplete=True)}
+    )
     with pipeline.sql_client() as sql:
-        existing = {
-            name
-            for (name,) in sql.execute_sql(
-                f"select table_name from information_schema.tables where table_schema = '{sql.dataset_name}'"
+        loaded = {name for (name,) in sql.execute_sql(LOADED_TABLES, sql.dataset_name)}
+        return [
+            ResourcePreview(
+                resource=resource,
+                tables=[
+                    preview(sql, schema, str(table["name"]))
+                    for table in by_resource.get(resource, [])
+                    if table["name"] in loaded
+                ],
             )
-        }
-        for resource in resources:
-            tables = []
-            for table in by_resource.get(resource, []):
-                name = str(table["name"])
-                if name not in existing:
-                    continue
-                columns = schema.get_table_columns(name)
-                shown = [column for column in columns if column not in BOOKKEEPING]
-                qualified = sql.make_qualified_table_name(name)
-                count = sql.execute_sql(f"select count(*) from {qualified}")[0][0]
-                listed = ", ".join(sql.escape_column_name(column) for column in shown) or "*"
-                sample = sql.execute_sql(f"select {listed} from {qualified} limit {SAMPLE_ROWS}") if shown else []
-                tables.append(
-                    {
-                        "name": name,
-                        "rows": count,
-                        "columns": [[column, hint.get("data_type", "unknown")] for column, hint in columns.items()],
-                        "shown": shown,
-                        "sample": [[plain(value) for value in row] for row in sample],
-                    }
-                )
-            described.append({"resource": resource, "tables": tables})
-    return described
+            for resource in resources
+        ]
+
+
+def preview(sql, schema, table: str) -> TablePreview:
+    """A table's columns with their types, its row count and its first rows."""
+    columns = schema.get_table_columns(table)
+    shown = [column for column in columns if column not in BOOKKEEPING]
+    qualified = sql.make_qualified_table_name(table)
+    listed = ", ".join(sql.escape_column_name(column) for column in shown)
+    sample = sql.execute_sql(f"select {listed} from {qualified} limit {SAMPLE_ROWS}") if shown else []
+    return TablePreview(
+        name=table,
+        rows=sql.execute_sql(f"select count(*) from {qualified}")[0][0],
+        columns=[[column, hint.get("data_type", "unknown")] for column, hint in columns.items()],
+        shown=shown,
+        sample=[[plain(value) for value in row] for row in sample],
+    )
 
 
 def plain(value):
