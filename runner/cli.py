@@ -212,9 +212,9 @@ def positive_rows(text: str) -> int:
 
 @command("source test", source_test_options)
 def cmd_source_test(args) -> int:
-    """Run a source for real, a few rows per resource, into a temporary DuckDB file: shows its tables,
-    columns and first rows, or why it fails. Never touches the warehouse or data/, and runs beside a sync.
-    Example: bin/dango source test shop --rows 5"""
+    """Run a source for real, a few rows per resource, into a throwaway DuckDB file, and show what it loads.
+    Its tables, typed columns and first rows, or why it fails; the warehouse and data/ are never touched,
+    and it runs beside a sync. Example: bin/dango source test shop --rows 5"""
     from runner.sync import trial
 
     project, source = one_source(args)

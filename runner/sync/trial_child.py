@@ -9,12 +9,14 @@ own (the file listing of `files`) is limited and trimmed too, so at most N files
 """
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, ClassVar
 
 from dlt.extract.items_transform import ItemTransform, LimitItem
 
 from runner.config.project import Project
+from runner.config.sources_yml import Source
 from runner.sync.handoff import ChildResult, ChildSpec, ResourcePreview, Status, TablePreview
 
 SAMPLE_ROWS = 5  # first rows shown per table
@@ -31,17 +33,29 @@ def run(spec: ChildSpec, project: Project, target) -> ChildResult:
     from runner.sync import child, dlt_settings
 
     dlt_settings.register(target.dlt_defaults())
+    rows = spec.trial_rows
+    assert rows is not None  # run_main calls this for a trial only
+    spec = replace(spec, source=small_chunks(spec.source, rows))
     source = spec.source
     function = sources.function_for(source, project)
     pipeline = child.make_pipeline(source, project, target, pipelines_dir=spec.run_dir / "pipelines")
     dlt_settings.keep_no_trace(Path(pipeline.working_dir))
     made = child.call_source(function, spec, pipeline)
-    assert spec.trial_rows is not None  # run_main calls this for a trial only
-    resources = limit(made, spec.trial_rows)
+    resources = limit(made, rows)
     pipeline.extract(made, loader_file_format=dlt_settings.loader_file_format())
     pipeline.normalize()
     pipeline.load()
     return ChildResult(source.name, Status.OK, preview=describe(pipeline, resources))
+
+
+def small_chunks(source: Source, rows: int) -> Source:
+    """A sql_database source reads a table 50,000 rows at a time: a few rows need a chunk of that few."""
+    if source.type != "sql_database":
+        return source
+    from runner.sources.sql_database import DEFAULT_CHUNK_SIZE
+
+    chunk_size = min(source.config.get("chunk_size", DEFAULT_CHUNK_SIZE), rows)
+    return replace(source, config={**source.config, "chunk_size": chunk_size})
 
 
 def limit(made, rows: int) -> list[str]:
