@@ -11,9 +11,10 @@ Invariants:
   it is never written again, and every run says it was kept.
 - The warehouse is read and the files written while holding the warehouse lock: DuckDB cannot be
   read while a load writes it, and `dango transform` (which holds the same lock) never parses half a project.
-- Nothing is deleted. A dataset or sources file whose source left sources.yml is reported; a table
-  that left the warehouse is reported, and stays declared while its model file exists, so dbt still
-  compiles.
+- Generating deletes nothing (only `source drop` and `source remove --drop-data` do, through
+  `delete_generated`, never a file of the user's). A dataset or sources file whose source left
+  sources.yml is reported; a table that left the warehouse is reported, and stays declared while its
+  model file exists, so dbt still compiles.
 - A file is replaced atomically, and only when its text changes.
 """
 
