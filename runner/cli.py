@@ -28,7 +28,7 @@ EPILOG = """start: `dango init DIR` makes a project; write a source in custom_so
 .dango/sources.yml, then `dango sync` loads it and `dango transform` runs dbt. `dango help COMMAND`
 explains a command. Docs: docs/your-own-project.md and README.md in Dango's folder."""
 GROUPS = {
-    "source": "work with sources: `source list|drop`",
+    "source": "work with sources: `source list|test|remove|drop`",
     "state": "see and change the incremental cursors dlt saved for a source: `state show|reset|set`",
     "remote": "deploy to the server of .dango/remote.yml and run there: `remote push|sync|status|logs`",
 }
@@ -189,6 +189,57 @@ def one_source(args):
 
     project = find_project(args.project_dir)
     return project, select(load_sources(project), [args.name])[0]
+
+
+def source_test_options(parser: argparse.ArgumentParser) -> None:
+    from runner.sync.trial import DEFAULT_ROWS
+
+    parser.add_argument("name", metavar="NAME", help="the source")
+    parser.add_argument(
+        "--rows",
+        type=positive_rows,
+        default=DEFAULT_ROWS,
+        metavar="N",
+        help=f"at most N rows per resource (default: {DEFAULT_ROWS})",
+    )
+
+
+def positive_rows(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of rows of 1 or more")
+    return int(text)
+
+
+@command("source test", source_test_options)
+def cmd_source_test(args) -> int:
+    """Run a source for real, a few rows per resource, into a throwaway DuckDB file, and show what it loads.
+    Its tables, typed columns and first rows, or why it fails; the warehouse and data/ are never touched,
+    and it runs beside a sync. Example: bin/dango source test shop --rows 5"""
+    from runner.sync import trial
+
+    project, source = one_source(args)
+    return trial.try_source(project, source, args.rows)
+
+
+def source_remove_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("name", metavar="NAME", help="the source (registered, or one whose data is left)")
+    parser.add_argument(
+        "--drop-data",
+        action="store_true",
+        help="also drop its raw_NAME dataset, its dlt state and working folder, and its generated staging models",
+    )
+    parser.add_argument("--yes", "-y", action="store_true", help="drop without asking (scripts)")
+    add_lock_timeout(parser)
+
+
+@command("source remove", source_remove_options)
+def cmd_source_remove(args) -> int:
+    """Remove a source from .dango/sources.yml; with --drop-data, its data, state and generated models too.
+    Example: bin/dango source remove shop --drop-data"""
+    from runner.sync import removal
+
+    project = find_project(args.project_dir)
+    return removal.remove(project, args.name, args.drop_data, args.yes, args.lock_timeout)
 
 
 def change_options(parser: argparse.ArgumentParser, resource_help: str, required: bool = False) -> None:

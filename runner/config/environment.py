@@ -40,6 +40,8 @@ HEADER_VALUE = re.compile(
     re.IGNORECASE,
 )
 PLAIN_VALUE = re.compile(r"[-+]?\d+(\.\d+)?|true|false|yes|no", re.IGNORECASE)
+# What `dlt init` writes in .dlt/secrets.toml for the user to replace.
+DLT_PLACEHOLDER = "<configure me>"
 AUTH_SCHEME = re.compile(r"^(bearer|basic|token|digest|negotiate)\s+(\S+)$", re.IGNORECASE)
 
 # Defaults for every child; a value the user set in the environment wins.
@@ -157,6 +159,8 @@ def is_secret_setting(name: str, value: str) -> bool:
     """A setting of .env or .dlt/secrets.toml is a secret when named like one; otherwise unless its
     name is a connection detail or its value a plain number or boolean (`PAGES=20`). A URL's password
     is masked wherever it appears."""
+    if value == DLT_PLACEHOLDER:
+        return False  # no secret yet; `validate` names it (runner/validate/placeholders.py)
     last = name.replace(".", "__").split("__")[-1]
     if looks_secret(last):
         return True

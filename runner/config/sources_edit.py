@@ -70,6 +70,11 @@ def remove_source(path: Path, name: str) -> None:
     _write(path, "".join(lines), [other for other in found.names if other != name])
 
 
+def source_names(path: Path) -> list[str | None]:
+    """The names of the entries, in order (None for an entry without one)."""
+    return _entries(path).names
+
+
 def set_env_values(env_file: Path, values: dict[str, str]) -> None:
     """Set `values` in `.env`, replacing lines of the same names and keeping the others. A new .env is
     readable by its owner only; an existing one keeps its mode."""

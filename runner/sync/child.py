@@ -52,8 +52,13 @@ def run_main(spec_path: Path) -> int:
     name = spec.source.name
     tracker = Tracker(project.custom_sources).start()
     try:
-        with source_lock(spec, project, target, tracker):
-            result = run(spec, project, target, tracker)
+        if spec.trial_rows is not None:  # `source test`: a throwaway pipeline and warehouse, so no lock
+            from runner.sync import trial_child
+
+            result = trial_child.run(spec, project, target)
+        else:
+            with source_lock(spec, project, target, tracker):
+                result = run(spec, project, target, tracker)
     except KeyboardInterrupt:
         result = ChildResult(name, Status.CANCELLED, error=INTERRUPTED)
     except Exception as error:
@@ -212,14 +217,15 @@ def extract_with_retries(pipeline, function, spec: ChildSpec, file_format: str |
             time.sleep(delay)
 
 
-def make_pipeline(source, project: Project, target, tracker: Tracker | None = None):
-    """The source's pipeline; `tracker` counts its progress in a sync (runner/sync/state.py has none)."""
+def make_pipeline(source, project: Project, target, tracker: Tracker | None = None, pipelines_dir: Path | None = None):
+    """The source's pipeline; `tracker` counts its progress in a sync (runner/sync/state.py has none);
+    `pipelines_dir` replaces data/pipelines (`source test` runs in a temporary folder)."""
     import dlt
     from dlt.common.runtime.collector import NULL_COLLECTOR
 
     return dlt.pipeline(
         pipeline_name=source.name,
-        pipelines_dir=str(project.pipelines_dir),
+        pipelines_dir=str(pipelines_dir or project.pipelines_dir),
         destination=target.destination(),
         dataset_name=source.dataset,
         progress=tracker or NULL_COLLECTOR,

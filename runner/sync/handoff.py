@@ -10,6 +10,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import TypedDict
 
 from runner.config.sources_yml import Source
 from runner.sync.options import SyncOptions
@@ -37,6 +38,8 @@ class ChildSpec:
     log: str  # the log file, relative to the project
     warehouse: dict  # the warehouse settings the parent read from sources.yml
     options: SyncOptions = field(default_factory=SyncOptions)  # --full-refresh, --resource, --since/--until
+    # `source test`: at most this many rows per resource, into run_dir, no lock taken (runner/sync/trial.py)
+    trial_rows: int | None = None
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,21 @@ class RunRecord:
         return {**asdict(self), "status": str(self.status)}
 
 
+class TablePreview(TypedDict):
+    """A table `source test` loaded (runner/sync/trial.py), as JSON carries it."""
+
+    name: str
+    rows: int
+    columns: list[list[str]]  # [name, dlt data type], every column
+    shown: list[str]  # the columns of `sample`: dlt's load id and row id left out
+    sample: list[list]  # the first rows, values that are not JSON's as text
+
+
+class ResourcePreview(TypedDict):
+    resource: str
+    tables: list[TablePreview]  # its table and child tables; none when it yielded no rows
+
+
 @dataclass
 class ChildResult:
     name: str  # the source's
@@ -69,6 +87,7 @@ class ChildResult:
     load_ids: list[str] = field(default_factory=list)
     record: RunRecord | None = None  # set when the child wrote it to the warehouse itself
     staging: list[str] = field(default_factory=list)  # the report lines on the staging models
+    preview: list[ResourcePreview] = field(default_factory=list)  # `source test`: each resource's tables
 
     def write(self, path: Path) -> None:
         """Write the result whole or not at all: the parent reads a missing file as a dead child."""

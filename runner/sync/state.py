@@ -248,13 +248,7 @@ def drop_staging_models(project: Project, source: Source, tables: list[str], tar
     source's dbt sources file without them. Returns the report lines."""
     from runner.transform import staging
 
-    kept = []
-    for table in tables:
-        path = staging.staging_dir(project) / staging.model_file(source.name, table)
-        if path.exists() and staging.is_ours(path, staging.SQL_HEADER):
-            path.unlink()
-        elif path.exists():
-            kept.append(f"kept {project.relative(path)}: you edited it; delete it yourself if it is no longer needed")
+    _, kept = staging.delete_generated(project, [staging.model_file(source.name, table) for table in tables])
     return kept + staging.generate_locked(project, target, [source])[0]
 
 

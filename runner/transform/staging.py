@@ -11,9 +11,10 @@ Invariants:
   it is never written again, and every run says it was kept.
 - The warehouse is read and the files written while holding the warehouse lock: DuckDB cannot be
   read while a load writes it, and `dango transform` (which holds the same lock) never parses half a project.
-- Nothing is deleted. A dataset or sources file whose source left sources.yml is reported; a table
-  that left the warehouse is reported, and stays declared while its model file exists, so dbt still
-  compiles.
+- Generating deletes nothing (only `source drop` and `source remove --drop-data` do, through
+  `delete_generated`, never a file of the user's). A dataset or sources file whose source left
+  sources.yml is reported; a table that left the warehouse is reported, and stays declared while its
+  model file exists, so dbt still compiles.
 - A file is replaced atomically, and only when its text changes.
 """
 
@@ -117,6 +118,22 @@ def write(path: Path, text: str) -> str:
     return status
 
 
+def delete_generated(project: Project, filenames: list[str]) -> tuple[list[str], list[str]]:
+    """Delete the staging files named (models and sources files) that Dango generated and the user
+    did not edit; a file whose first line is not Dango's stays. (deleted, kept) lines for the report."""
+    deleted, kept = [], []
+    for filename in filenames:
+        path = staging_dir(project) / filename
+        if not path.exists():
+            continue
+        if is_ours(path, SQL_HEADER if filename.endswith(".sql") else YAML_HEADER):
+            path.unlink()
+            deleted.append(f"deleted {project.relative(path)}")
+        else:
+            kept.append(f"kept {project.relative(path)}: you edited it; delete it yourself if it is no longer needed")
+    return deleted, kept
+
+
 def declared_tables(path: Path) -> list[str]:
     """The tables a generated sources file declares (none when it is missing or unreadable)."""
     try:
@@ -188,9 +205,8 @@ def orphans(project: Project, datasets: dict[str, dict], registered: list[Source
     folder = project.relative(staging_dir(project))
     return [
         f"dango: warning: source '{name}' is not in .dango/sources.yml, but {'; '.join(what)}. Dango leaves them "
-        f"as they are: register '{name}' again, or delete {folder}/{dbt_sources_file(name)} and "
-        f"{folder}/stg_{name}__*.sql "
-        f"and drop the dataset (`drop schema {DATASET_PREFIX}{name} cascade`)."
+        f"as they are: register '{name}' again, or drop the dataset and delete the generated files in {folder} "
+        f"with `bin/dango source remove {name} --drop-data`."
         for name, what in sorted(found.items())
         if name not in names
     ]

@@ -25,7 +25,7 @@ from runner.config.sources_yml import ConfigError, Source
 from runner.remote import git
 from runner.sync import process
 from runner.sync.loader import KWARGS_FIELD, MODULE_FIELD
-from runner.validate import env_names, unreferenced
+from runner.validate import env_names, placeholders, unreferenced
 
 # A module's top level should only define things; one that takes this long is doing real work.
 IMPORT_TIMEOUT = 60
@@ -59,11 +59,12 @@ def check(project: Project) -> tuple[list[Problem], list[Source] | None]:
     try:
         sources = sources_yml.load_sources(project)
     except ConfigError as error:
-        return error.problems + git_problems(project), None
+        return error.problems + git_problems(project) + placeholders.problems(project), None
     warning = unreferenced.warning(project, sources)
     if warning:
         print(warning, file=sys.stderr, flush=True)  # first, as sync and source list show it
     problems = warehouse_problems(project) + unreferenced_problems(project, sources) + git_problems(project)
+    problems += placeholders.problems(project)
     environ = env_names.set_names(project)
     for source, inspected in zip(sources, inspect_all(project, sources), strict=True):
         found = secret_problems(project, source) + inspected + env_names.problems(project, source, environ)
