@@ -117,6 +117,9 @@ class Launcher:
             cwd=cwd,
             env=env,
             stdin=subprocess.DEVNULL,
+            # what its warm-up pipeline logs is no source's; each child's output is its own pipe
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
             pass_fds=[theirs.fileno()],
             process_group=0,  # out of the terminal's group: Ctrl-C is for the sources, not for it
         )
