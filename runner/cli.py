@@ -28,7 +28,7 @@ EPILOG = """start: `dango init DIR` makes a project; write a source in custom_so
 .dango/sources.yml, then `dango sync` loads it and `dango transform` runs dbt. `dango help COMMAND`
 explains a command. Docs: docs/your-own-project.md and README.md in Dango's folder."""
 GROUPS = {
-    "source": "work with sources: `source list|test|remove|drop`",
+    "source": "work with sources: `source list|add|test|remove|drop`",
     "state": "see and change the incremental cursors dlt saved for a source: `state show|reset|set`",
     "remote": "deploy to the server of .dango/remote.yml and run there: `remote push|sync|status|logs`",
 }
@@ -180,6 +180,21 @@ def cmd_source_list(args) -> int:
     warn_unreferenced(project, sources)
     source_list.show(project, sources)
     return 0
+
+
+def source_add_options(parser: argparse.ArgumentParser) -> None:
+    from runner.add import flags
+
+    flags.add_options(parser)
+
+
+@command("source add", source_add_options)
+def cmd_source_add(args) -> int:
+    """Add a source to .dango/sources.yml: questions at a terminal, or every answer as a flag.
+    Example: bin/dango source add rest_api --name shop --base-url https://api.example.com/ --resource orders"""
+    from runner.add import command
+
+    return command.add(find_project(args.project_dir), args)
 
 
 def one_source(args):

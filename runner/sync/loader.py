@@ -59,6 +59,16 @@ def import_module(module_name: str, project: Project):
         return importlib.import_module(module_name)
     except ModuleNotFoundError as error:
         if error.name and (module_name == error.name or module_name.startswith(error.name + ".")):
+            verified = verified_source(module_name)
+            if verified:
+                raise SourceError(
+                    f"source_module `{module_name}`: dlt does not ship `{verified}` (dlt.sources holds only "
+                    "rest_api, sql_database and filesystem); a verified source's code is copied into the project",
+                    f"Remove this entry, then add the source with `bin/dango source add` (at a terminal) or "
+                    f"`bin/dango source add verified --name {verified} --source {verified}`: it runs dlt init into "
+                    f"custom_sources/{verified}/ and registers `source_module: {verified}`.",
+                    MODULE_FIELD,
+                ) from None
             folder = project.relative(project.custom_sources)
             path = module_name.replace(".", "/")
             raise SourceError(
@@ -92,6 +102,12 @@ def import_module(module_name: str, project: Project):
             else "Add it, pinned, to requirements.txt in the project root and run `make setup`.",
             MODULE_FIELD,
         ) from None
+
+
+def verified_source(module_name: str) -> str | None:
+    """`notion` for `dlt.sources.notion`: the docs' form of a verified source, which dlt does not ship."""
+    prefix, _, rest = module_name.partition("dlt.sources.")
+    return rest.split(".")[0] if not prefix and rest else None
 
 
 def typo_of(name: str) -> str | None:

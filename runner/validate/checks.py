@@ -32,12 +32,13 @@ IMPORT_TIMEOUT = 60
 EXIT_OK, EXIT_ERRORS = 0, 1
 
 
-def validate(project: Project, as_json: bool) -> int:
-    """Check the project, print the problems for a person or as JSON, and return the exit code."""
+def validate(project: Project, as_json: bool, only: str | None = None) -> int:
+    """Check the project (of its sources, `only` that one when given), print the problems for a person
+    or as JSON, and return the exit code."""
     from runner.sync.parent import secret_kwargs
 
     started = time.time()
-    problems, sources = check(project)
+    problems, sources = check(project, only)
     checked = None if sources is None else len(sources)
     env = environment.child_environment(project)
     secrets = [value for source in sources or [] for value in secret_kwargs(source, env)]
@@ -54,7 +55,7 @@ def validate(project: Project, as_json: bool) -> int:
     return EXIT_ERRORS if errors else EXIT_OK
 
 
-def check(project: Project) -> tuple[list[Problem], list[Source] | None]:
+def check(project: Project, only: str | None = None) -> tuple[list[Problem], list[Source] | None]:
     """Every problem found, and the sources that were checked (None when sources.yml is invalid)."""
     try:
         sources = sources_yml.load_sources(project)
@@ -66,10 +67,11 @@ def check(project: Project) -> tuple[list[Problem], list[Source] | None]:
     problems = warehouse_problems(project) + unreferenced_problems(project, sources) + git_problems(project)
     problems += placeholders.problems(project)
     environ = env_names.set_names(project)
-    for source, inspected in zip(sources, inspect_all(project, sources), strict=True):
+    checked = [source for source in sources if only in (None, source.name)]
+    for source, inspected in zip(checked, inspect_all(project, checked), strict=True):
         found = secret_problems(project, source) + inspected + env_names.problems(project, source, environ)
         problems += found if source.enabled else [disabled(p) for p in found]
-    return problems, sources
+    return problems, checked
 
 
 def summary(errors: int, warnings: int, sources: int | None, seconds: float) -> str:

@@ -2,8 +2,10 @@
 
 Files are not discovered automatically, so a file nobody registered is probably a forgotten source.
 Not flagged: names starting with `_` (so `__init__.py`), names Python cannot import (editor backups
-such as `.#my_api.py`), package folders that a registered module lives in, and helper modules a
-registered source imports, directly or through other helpers. Imports are read with `ast`, never
+such as `.#my_api.py`), package folders that a registered module lives in, helper modules a
+registered source imports, directly or through other helpers, and scripts that run a registered
+source (they import it and define no source of their own, such as the `notion_pipeline.py` example
+`dlt init notion` writes beside the package). Imports are read with `ast`, never
 executed, so the check is safe and fast enough to run before every command.
 """
 
@@ -28,8 +30,16 @@ def unreferenced(project: Project, sources: list[Source]) -> list[Path]:
     return [
         path
         for name, path in sorted(local.items())
-        if name not in reached and not name.startswith("_") and (path.is_file() or (path / "__init__.py").is_file())
+        if name not in reached
+        and not name.startswith("_")
+        and (path.is_file() or (path / "__init__.py").is_file())
+        and not runs_a_registered_source(path, reached)
     ]
+
+
+def runs_a_registered_source(path: Path, reached: set[str]) -> bool:
+    """A module that imports a registered source and defines no source itself: a script running it."""
+    return path.is_file() and bool(imported_names(path) & reached) and not source_functions(path)
 
 
 def local_modules(folder: Path) -> dict[str, Path]:

@@ -125,3 +125,13 @@ def test_snippet_function_prefers_sources_then_a_single_resource(project):
 def test_snippet_name_follows_the_naming_rule(project):
     write(project, "MyApi.py", SOURCE.format(name="my_api"))
     assert "  - name: myapi\n" in warning(project, []) and "source_module: MyApi\n" in warning(project, [])
+
+
+def test_a_script_running_a_registered_source_is_not_flagged(project):
+    """dlt init's example script, custom_sources/notion_pipeline.py beside the notion package."""
+    write(project, "notion/__init__.py", SOURCE.format(name="notion_databases"))
+    write(project, "notion_pipeline.py", "import dlt\nfrom notion import notion_databases\n\ndlt.pipeline()\n")
+    assert flagged(project, registered("notion")) == []
+    assert flagged(project, []) == ["custom_sources/notion", "custom_sources/notion_pipeline.py"]
+    write(project, "notion_extra.py", "from notion import x\n" + SOURCE.format(name="extra"))
+    assert flagged(project, registered("notion")) == ["custom_sources/notion_extra.py"]  # a source of its own

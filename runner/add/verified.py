@@ -1,0 +1,100 @@
+"""`source add verified`: a dlt verified source (Notion, Asana, GitHub ...) copied into custom_sources/
+by dlt's own `dlt init` (runner/add/dlt_init.py, in a child), then registered as a dlt_native source.
+
+dlt does not ship these sources: `dlt init` copies their code from the verified-sources repository
+(dlt's on GitHub by default; `--location` names a mirror or a local copy, `--branch` a branch).
+The secrets each needs are the placeholders dlt writes to .dlt/secrets.toml: they are listed with
+where to set them.
+"""
+
+import json
+import subprocess
+from dataclasses import dataclass
+
+from runner.config import environment
+from runner.config.errors import DangoError
+from runner.config.project import Project
+from runner.sync import tools
+from runner.validate import unreferenced
+
+# dlt's DEFAULT_VERIFIED_SOURCES_REPO (dlt._workspace.cli), written out so `--help` never imports dlt.
+DEFAULT_LOCATION = "https://github.com/dlt-hub/verified-sources.git"
+PLACEHOLDER = "<configure me>"  # what dlt init writes for a value to fill in
+
+
+@dataclass(frozen=True)
+class Installed:
+    functions: list[str]  # the @dlt.source functions of the package, in the order they are defined
+    requirements: list[str]  # packages the source needs besides dlt
+    placeholders: list[tuple[str, str]]  # (TOML key under [sources.<source>], its environment variable)
+
+
+def check_free(project: Project, source: str) -> None:
+    """DangoError when dlt init would write over files of custom_sources/."""
+    for taken in (project.custom_sources / source, project.custom_sources / f"{source}_pipeline.py"):
+        if taken.exists():
+            raise DangoError(
+                f"{project.relative(taken)} exists already; register that module in .dango/sources.yml "
+                f"(source_module: {source}), or move it away to add the verified source again"
+            )
+
+
+def install(project: Project, source: str, location: str, branch: str) -> Installed:
+    """Run dlt init for `source` in the project; DangoError with dlt's reason when it cannot."""
+    env = tools.tool_environment(project)
+    env.setdefault("DLT_DATA_DIR", str(project.data / "dlt"))  # dlt's clone of a repository stays in the project
+    request = {"source": source, "location": location, "branch": branch}
+    done = subprocess.run(
+        environment.runner_command("runner.add.dlt_init"),
+        input=json.dumps(request),
+        cwd=project.root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    try:
+        answer = json.loads(done.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        raise DangoError(f"dlt init {source} failed: {last}") from None
+    if "error" in answer:
+        raise DangoError(f"dlt init {source} from {location}: {answer['error']}")
+    if project.secrets_file.is_file():
+        project.secrets_file.chmod(0o600)  # dlt writes it readable by all; it holds secrets
+    package = project.custom_sources / source
+    return Installed(unreferenced.source_functions(package), answer["requirements"], placeholders(project, source))
+
+
+def placeholders(project: Project, source: str) -> list[tuple[str, str]]:
+    """The values dlt init left to fill in under [sources.<source>] of .dlt/secrets.toml."""
+    document = environment.read_toml(project.secrets_file) or {}
+    section = (document.get("sources") or {}).get(source) or {}
+    found = []
+    stack: list[tuple[tuple[str, ...], dict]] = [((source,), section)]
+    while stack:
+        path, table = stack.pop()
+        for key, value in table.items():
+            if isinstance(value, dict):
+                stack.append(((*path, key), value))
+            elif value == PLACEHOLDER:
+                found.append((".".join((*path[1:], key)), "__".join(("SOURCES", *path, key)).upper()))
+    return sorted(found)
+
+
+def secrets_hint(project: Project, source: str, installed: Installed) -> list[str]:
+    """Lines telling what to set before the first sync, and where."""
+    lines = []
+    if installed.placeholders:
+        lines.append(f"set its secrets before the first sync (dlt init left {PLACEHOLDER!r} for each):")
+        lines += [f"  {variable}=...   in .env, or {key} under [sources.{source}] in .dlt/secrets.toml"
+                  for key, variable in installed.placeholders]
+    if installed.requirements:
+        lines.append(
+            f"it needs {', '.join(installed.requirements)}: add each, pinned (package==version), to "
+            "requirements.txt and run `make setup`"
+        )
+    readme = project.custom_sources / source / "README.md"
+    if readme.is_file():
+        lines.append(f"its documentation: {project.relative(readme)}")
+    return lines

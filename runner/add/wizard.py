@@ -1,0 +1,169 @@
+"""`source add` at a terminal: the questions, with questionary (prompt_toolkit), each checked as it is
+answered. The name comes first, so a name in use is refused before anything else is asked; then the
+type, then only that type's questions, with the defaults of runner/add/answers.py. An address that
+does not answer, or a database that does not connect, is said at its question with the choice to fix
+it. Ctrl-C raises KeyboardInterrupt out of any question (`unsafe_ask`), before anything is written.
+"""
+
+from collections.abc import Callable
+from pathlib import Path
+
+import questionary
+from questionary import Choice
+
+from runner.add import answers as a
+from runner.add import probe
+from runner.config.errors import DangoError
+
+
+def ask(root: Path, existing: list[str], default_location: str) -> a.Answers:
+    """Every answer, asked at the terminal."""
+    name = text("Name of the new source (its tables go to raw_<name>):", check=lambda n: a.name_problem(n, existing))
+    kind = select("What kind of source?", a.KINDS)
+    details: a.Details
+    if kind == "rest_api":
+        details = rest_api(name)
+    elif kind == "sql_database":
+        details = sql_database(root, name)
+    elif kind == "files":
+        details = files(root, name)
+    elif kind == "verified":
+        source = text("Verified source (its folder in the repository, such as notion):", default=name)
+        location = text("Verified-sources repository (a git URL or a local path):", default=default_location)
+        details = a.Verified(source, location)
+    else:
+        details = a.Custom()
+    return a.Answers(name, details)
+
+
+def text(message: str, default: str = "", check: Callable[[str], str | None] | None = None) -> str:
+    """A line of text, stripped; `check` returns why an answer is refused (shown under the question)."""
+
+    def validate(answer: str) -> bool | str:
+        return (check(answer.strip()) if check else None) or True
+
+    return questionary.text(message, default=default, validate=validate).unsafe_ask().strip()
+
+
+def required(what: str) -> Callable[[str], str | None]:
+    return lambda answer: None if answer else f"{what} is needed"
+
+
+def secret(message: str) -> str:
+    return questionary.password(message, validate=lambda s: bool(s) or "type it (nothing is shown)").unsafe_ask()
+
+
+def select(message: str, choices: dict[str, str], default: str | None = None) -> str:
+    options = [Choice(title, value=value) for value, title in choices.items()]
+    return questionary.select(message, choices=options, default=default).unsafe_ask()
+
+
+def fix_or_keep(problem: str, keep: str) -> bool:
+    """True to ask again, False to keep the answer as it is."""
+    return select(problem, {"fix": "Type it again", "keep": keep}) == "fix"
+
+
+def rest_api(name: str) -> a.RestApi:
+    while True:
+        base_url = text("Base URL of the API:", check=probe.url_problem)
+        problem = probe.unreachable(base_url)
+        if not problem or not fix_or_keep(problem, "Keep it (the API is not reachable from here)"):
+            break
+    auth = ask_auth(name)
+    paths = text("Endpoint paths below the base URL, separated by commas (such as orders, customers):")
+    endpoints = tuple(
+        a.Endpoint(path, text(f"JSON path to the records of {path} (empty: dlt finds the list itself):"))
+        for path in (part.strip() for part in paths.split(","))
+        if path
+    )
+    paginator = select("How do pages follow each other?", {kind: kind for kind in a.PAGINATORS}, default="auto")
+    settings = {
+        key: a.typed_setting(default, text(f"{paginator} paginator: {key}:", default=show(default)))
+        for key, default in a.PAGINATORS[paginator].items()
+    }
+    primary_key = text("Primary key of the records (they are then merged on it; empty: rows are appended):")
+    return a.RestApi(base_url, endpoints, auth, paginator, settings, primary_key)
+
+
+def show(default: str | int | None) -> str:
+    return "" if default is None else str(default)
+
+
+def ask_auth(name: str) -> a.Auth | None:
+    kind = select("How does the API authenticate?", a.AUTH_KINDS)
+    if kind == "none":
+        return None
+    key = {"bearer": "token", "api_key": "api_key", "http_basic": "password"}[kind]
+    variable, _ = a.reference(name, ("rest_api", "client", "auth", key))
+    if kind == "http_basic":
+        username = text("User name:", check=required("a user name"))
+        return a.Auth(kind, secret(f"Password (saved in .env as {variable}, not in sources.yml):"), username=username)
+    if kind == "api_key":
+        key_name = text("Header or query parameter carrying the key:", default=a.API_KEY_NAME)
+        location = select("Where is it sent?", {where: where for where in a.API_KEY_LOCATIONS})
+        value = secret(f"API key (saved in .env as {variable}, not in sources.yml):")
+        return a.Auth(kind, value, key_name=key_name, location=location)
+    return a.Auth(kind, secret(f"Token (saved in .env as {variable}, not in sources.yml):"))
+
+
+def sql_database(root: Path, name: str) -> a.SqlDatabase:
+    kind = select("Which database?", {kind: kind for kind in a.DATABASES})
+    while True:
+        connection = ask_connection(kind, root, name)
+        try:
+            found = probe.tables(connection, root)
+        except DangoError as error:
+            if fix_or_keep(f"{error}", "Keep it, and type the table names myself"):
+                continue
+            names = text("Tables, separated by commas (empty: every table):")
+            return with_tables(connection, tuple(t.strip() for t in names.split(",") if t.strip()))
+        if not found:
+            raise DangoError(f"no tables in {connection.schema or 'the default schema'} of that database")
+        picked = questionary.checkbox(
+            "Tables to load (space to pick, enter to go on):",
+            choices=found,
+            validate=lambda chosen: bool(chosen) or "pick at least one table",
+        ).unsafe_ask()
+        return with_tables(connection, tuple(picked))
+
+
+def with_tables(connection: a.SqlDatabase, tables: tuple[str, ...]) -> a.SqlDatabase:
+    from dataclasses import replace
+
+    return replace(connection, tables=tables)
+
+
+def ask_connection(kind: str, root: Path, name: str) -> a.SqlDatabase:
+    if kind == "sqlite":
+
+        def missing(path: str) -> str | None:
+            return None if path and (root / path).is_file() else f"no file {path!r} in {root}"
+
+        return a.SqlDatabase("sqlite", path=text("SQLite file, relative to the project:", check=missing))
+    host = text("Host:", default="localhost", check=required("a host"))
+    port = text("Port:", default=str(a.DATABASES[kind]), check=lambda p: None if p.isdigit() else "a port number")
+    database = text("Database:", check=required("a database name"))
+    username = text("User:", check=required("a user name"))
+    variable, _ = a.reference(name, ("sql_database", "credentials", "password"))
+    password = questionary.password(f"Password (saved in .env as {variable}; empty: none):").unsafe_ask()
+    schema = text("Schema (empty: the connection's default):", default=a.DEFAULT_SCHEMAS.get(kind, ""))
+    return a.SqlDatabase(kind, "", host, int(port), database, username, password, schema)
+
+
+def files(root: Path, name: str) -> a.Files:
+    def folder_problem(folder: str) -> str | None:
+        if not folder:
+            return "a folder is needed"
+        return None if "://" in folder or (root / folder).is_dir() else f"no folder {folder!r} in {root}"
+
+    while True:
+        folder = text("Folder of the files (relative to the project), or s3://bucket/path:", check=folder_problem)
+        file_format = select("Format of the files?", {f: f for f in a.FORMATS})
+        glob = text("Which files:", default=a.DEFAULT_GLOBS[file_format])
+        local = "://" not in folder
+        if not local or any((root / folder).glob(glob)):
+            break
+        if not fix_or_keep(f"no file matches {glob} in {folder} yet", "Keep it (files will come later)"):
+            break
+    table_name = text("Table the rows go to:", default=name, check=lambda t: None if a.NAME.match(t) else "a_name")
+    return a.Files(folder, file_format, glob, table_name)
