@@ -134,7 +134,8 @@ def name_problem(name: str, existing: list[str]) -> str | None:
 
 def plan(answers: Answers) -> Plan:
     """The entry and the secrets of `answers`: the one place both ways of `source add` build them."""
-    details, secrets = answers.details, {}
+    details = answers.details
+    secrets: dict[str, str] = {}
     native = isinstance(details, Custom | Verified)
     entry: dict = {"name": answers.name, "type": "dlt_native" if native else details_type(details)}
     if isinstance(details, RestApi):
@@ -162,7 +163,7 @@ def reference(source: str, path: tuple[str, ...]) -> tuple[str, str]:
 
 def rest_api_block(name: str, api: RestApi) -> tuple[dict, dict[str, str]]:
     client: dict = {"base_url": api.base_url}
-    secrets = {}
+    secrets: dict[str, str] = {}
     if api.auth:
         client["auth"], secrets = auth_block(name, api.auth)
     if api.paginator != "auto":

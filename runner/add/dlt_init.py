@@ -18,7 +18,7 @@ import sys
 def main() -> int:
     request = json.load(sys.stdin)
     try:
-        answer = init(request["source"], request["location"], request["branch"] or None)
+        answer = init(request["source"], request["location"], request["branch"])
     except Exception as error:  # dlt's errors of a repository or a source: said to the user as they are
         text = str(error).strip().splitlines()
         answer = {"error": f"{type(error).__name__}: {text[0]}" if text else type(error).__name__}
@@ -26,13 +26,14 @@ def main() -> int:
     return 0
 
 
-def init(source: str, location: str, branch: str | None) -> dict:
+def init(source: str, location: str, branch: str) -> dict:
+    """dlt init of `source` from `location` (its `branch`, else the default one)."""
     from dlt._workspace.cli import _init_command as dlt_init
     from dlt._workspace.cli import _pipeline_files as files_ops
     from dlt._workspace.cli import echo as fmt
 
     with fmt.suppress_echo(), fmt.always_choose(True, None, always_confirm=True):
-        storage = dlt_init._clone_and_get_verified_sources_storage(location, branch)
+        storage = dlt_init._clone_and_get_verified_sources_storage(location, branch or None)  # type: ignore[arg-type]
         known = files_ops.get_sources_names(storage, source_type="verified")
         if source not in known:
             return {"error": f"no verified source {source!r} in {location}; there: {', '.join(known) or 'none'}"}
@@ -41,7 +42,7 @@ def init(source: str, location: str, branch: str | None) -> dict:
             source,
             "duckdb",
             location,
-            branch,
+            branch or None,  # type: ignore[arg-type]
             destination_storage_path=os.getcwd(),
             settings_dir=".dlt",
             sources_dir="custom_sources",

@@ -123,7 +123,9 @@ def paginator_settings(args: argparse.Namespace) -> dict:
         try:
             settings[key] = a.typed_setting(defaults[key], value)
         except ValueError:
-            raise DangoError(f"source add rest_api: --paginator-option {key} takes a whole number, not {value!r}")
+            raise DangoError(
+                f"source add rest_api: --paginator-option {key} takes a whole number, not {value!r}"
+            ) from None
     return settings
 
 

@@ -87,8 +87,10 @@ def secrets_hint(project: Project, source: str, installed: Installed) -> list[st
     lines = []
     if installed.placeholders:
         lines.append(f"set its secrets before the first sync (dlt init left {PLACEHOLDER!r} for each):")
-        lines += [f"  {variable}=...   in .env, or {key} under [sources.{source}] in .dlt/secrets.toml"
-                  for key, variable in installed.placeholders]
+        lines += [
+            f"  {variable}=...   in .env, or {key} under [sources.{source}] in .dlt/secrets.toml"
+            for key, variable in installed.placeholders
+        ]
     if installed.requirements:
         lines.append(
             f"it needs {', '.join(installed.requirements)}: add each, pinned (package==version), to "

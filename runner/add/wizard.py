@@ -64,8 +64,9 @@ def fix_or_keep(problem: str, keep: str) -> bool:
 
 
 def rest_api(name: str) -> a.RestApi:
+    base_url = ""
     while True:
-        base_url = text("Base URL of the API:", check=probe.url_problem)
+        base_url = text("Base URL of the API:", default=base_url, check=probe.url_problem)
         problem = probe.unreachable(base_url)
         if not problem or not fix_or_keep(problem, "Keep it (the API is not reachable from here)"):
             break
