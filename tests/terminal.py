@@ -37,10 +37,12 @@ class Terminal:
     def screen(self) -> str:
         return subprocess.run([*self.tmux, "capture-pane", "-p"], capture_output=True, text=True, check=False).stdout
 
-    def expect(self, text: str) -> str:
-        """The screen, once it shows `text`."""
+    def expect(self, text: str, times: int = 1) -> str:
+        """The screen, once it shows `text` (`times` times: a question asked again). Wait for text that
+        the question being answered shows, never for a line printed before it starts: keys sent
+        before a prompt reads them meet the terminal's line editing instead (C-u erases the line)."""
         deadline = time.monotonic() + BOUND
-        while text not in (shown := self.screen()):
+        while (shown := self.screen()).count(text) < times:
             assert time.monotonic() < deadline, f"{text!r} never appeared; the screen:\n{shown}"
             time.sleep(0.05)
         return shown
