@@ -39,6 +39,10 @@ validate: setup ## Check .dango/sources.yml and custom_sources/ without writing 
 sources: setup ## List the registered sources
 	@$(DANGO) source list $(call shell_words,ARGS)
 
+.PHONY: add-source
+add-source: setup ## Add a source to .dango/sources.yml by answering questions (ARGS="rest_api --name x ..." answers them as flags)
+	@$(DANGO) source add $(call shell_words,ARGS)
+
 .PHONY: status
 status: setup ## Each source's last run and last success (ARGS="--max-age 26h" to alert)
 	@$(DANGO) status $(call shell_words,ARGS)

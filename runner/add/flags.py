@@ -16,7 +16,8 @@ def add_options(parser: argparse.ArgumentParser) -> None:
         nargs="?",
         choices=list(a.KINDS),
         metavar="TYPE",
-        help=f"{', '.join(a.KINDS)}: answer with flags instead of questions (none: the questions, at a terminal)",
+        help="the source's type; given, every answer is a flag and nothing is asked (without it: the questions, "
+        "at a terminal)",
     )
     parser.add_argument("--name", help="the source's name: lowercase letters, digits and underscores")
     api = parser.add_argument_group("rest_api")
@@ -33,7 +34,9 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     api.add_argument("--token", help="the bearer token (written to .env, never to sources.yml)")
     api.add_argument("--api-key", help="the API key (written to .env)")
     api.add_argument("--key-name", default=a.API_KEY_NAME, help=f"the header or parameter (default: {a.API_KEY_NAME})")
-    api.add_argument("--key-location", choices=a.API_KEY_LOCATIONS, default=a.API_KEY_LOCATION)
+    api.add_argument(
+        "--key-location", choices=a.API_KEY_LOCATIONS, default=a.API_KEY_LOCATION, help="where the key is sent"
+    )
     api.add_argument("--paginator", choices=list(a.PAGINATORS), default="auto", help="how pages follow each other")
     api.add_argument(
         "--paginator-option",
@@ -47,16 +50,16 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     sql = parser.add_argument_group("sql_database")
     sql.add_argument("--kind", choices=list(a.DATABASES), help="the kind of database")
     sql.add_argument("--path", help="sqlite: the database file, relative to the project")
-    sql.add_argument("--host")
+    sql.add_argument("--host", help="the database server, such as db.internal")
     sql.add_argument("--port", type=int, help="default: the kind's usual port")
-    sql.add_argument("--database")
+    sql.add_argument("--database", help="the database's name")
     sql.add_argument("--username", help="also http_basic's user name")
     sql.add_argument("--password", help="also http_basic's password (written to .env, never to sources.yml)")
     sql.add_argument("--schema", help="default: public on PostgreSQL, the connection's default elsewhere")
     sql.add_argument("--table", action="append", default=[], help="a table to load (repeat; default: every table)")
     files = parser.add_argument_group("files")
     files.add_argument("--folder", help="a folder relative to the project, or s3://bucket/path")
-    files.add_argument("--format", choices=a.FORMATS)
+    files.add_argument("--format", choices=a.FORMATS, help="the files' format")
     files.add_argument("--glob", default="", help="which files (default: *.FORMAT)")
     files.add_argument("--table-name", default="", help="the table (default: the source's name)")
     verified = parser.add_argument_group("verified")
