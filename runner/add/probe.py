@@ -9,6 +9,13 @@ from runner.config.errors import DangoError
 from runner.sync.loader import SourceError
 
 TIMEOUT = 10
+# Each driver's name for the seconds to wait for a server (SQLite has none).
+CONNECT_TIMEOUTS = {
+    "postgresql": "connect_timeout",
+    "mysql": "connect_timeout",
+    "mariadb": "connect_timeout",
+    "mssql": "login_timeout",
+}
 
 
 def url_problem(url: str) -> str | None:
@@ -25,12 +32,20 @@ def unreachable(url: str) -> str | None:
 
     try:
         requests.get(url, timeout=TIMEOUT, allow_redirects=False).close()
+    except requests.Timeout:
+        return f"nothing answers at {url} (no answer within {TIMEOUT}s)"
     except requests.RequestException as error:
-        reason = str(getattr(error, "args", [error])[0]).splitlines()[0]
-        if "Connection refused" in reason or "Errno 111" in reason:
-            reason = "connection refused"
-        return f"nothing answers at {url} ({reason})"
+        return f"nothing answers at {url} ({short_reason(str(error))})"
     return None
+
+
+def short_reason(text: str) -> str:
+    """urllib3's reason without its layers of wrapping."""
+    if "Connection refused" in text:
+        return "connection refused"
+    if "NameResolutionError" in text or "Name or service not known" in text:
+        return "the host name is not known"
+    return text.splitlines()[0][:160]
 
 
 def connection_url(sql: SqlDatabase, root: Path) -> str:
@@ -56,7 +71,8 @@ def tables(sql: SqlDatabase, root: Path) -> list[str]:
 
     if sql.kind == "sqlite" and not (root / sql.path).is_file():
         raise DangoError(f"no SQLite file {sql.path} in the project folder {root}")  # connecting would create one
-    engine = sqlalchemy.create_engine(url, connect_args={"connect_timeout": TIMEOUT} if sql.kind != "sqlite" else {})
+    timeout = CONNECT_TIMEOUTS.get(sql.kind)
+    engine = sqlalchemy.create_engine(url, connect_args={timeout: TIMEOUT} if timeout else {})
     try:
         with engine.connect() as connection:
             return sorted(sqlalchemy.inspect(connection).get_table_names(schema=sql.schema or None))

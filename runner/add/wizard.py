@@ -108,8 +108,9 @@ def ask_auth(name: str) -> a.Auth | None:
 
 
 def sql_database(root: Path, name: str) -> a.SqlDatabase:
-    kind = select("Which database?", {kind: kind for kind in a.DATABASES})
+    kind = None
     while True:
+        kind = select("Which database?", {kind: kind for kind in a.DATABASES}, default=kind)
         connection = ask_connection(kind, root, name)
         try:
             found = probe.tables(connection, root)

@@ -68,7 +68,16 @@ def rest_api_answers(url: str):
 def sqlite_answers(t: Terminal) -> None:
     t.answer("Name of the new source", "shop", "Enter")
     t.answer("What kind of source?", "Down", "Enter")  # SQL database
-    t.answer("Which database?", "Down", "Down", "Down", "Down", "Enter")  # sqlite
+    t.answer("Which database?", "Enter")  # postgresql, on a port where no server listens
+    t.answer("Host:", "C-u", "127.0.0.1", "Enter")
+    t.answer("Port:", "C-u", str(free_port()), "Enter")
+    t.answer("Database:", "shop", "Enter")
+    t.answer("User:", "dango", "Enter")
+    t.answer("Password (saved in .env as SHOP_PASSWORD", "Enter")
+    t.answer("Schema", "Enter")
+    t.answer("Connection refused", "Enter")  # said at once; Type it again
+    t.expect("Which database?", times=2)
+    t.keys("Down", "Down", "Down", "Down", "Enter")  # sqlite
     t.answer("SQLite file, relative to the project:", "shop.db", "Enter")
     screen = t.expect("Tables to load")
     assert "customers" in screen and "events" in screen and "orders" in screen  # listed from the database
