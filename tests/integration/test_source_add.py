@@ -218,6 +218,7 @@ def verified_sources_repository(folder) -> str:
 
 def test_a_verified_source_and_a_custom_source_sync_as_added(project, tmp_path):
     location = verified_sources_repository(tmp_path / "verified-sources")
+    requirements = (project.root / "requirements.txt").read_bytes()
     added = project.dango(
         "source", "add", "verified", "--name", "notes", "--source", "notes", "--location", location, check=0
     )
@@ -230,6 +231,8 @@ def test_a_verified_source_and_a_custom_source_sync_as_added(project, tmp_path):
     assert (project.root / "custom_sources" / "notes_pipeline.py").is_file()
     assert '[sources.notes]\napi_key = "<configure me>"' in (project.root / ".dlt" / "secrets.toml").read_text()
     assert "source_module: notes\n      source_function: notes_source" in project.sources_yml.read_text()
+    assert (project.root / "requirements.txt").read_bytes() == requirements  # Dango's pins hold dlt's version
+    assert (project.root / ".dlt" / "secrets.toml").stat().st_mode & 0o777 == 0o600
     wrong = project.dango(
         "source", "add", "verified", "--name", "other", "--source", "notoin", "--location", location, check=2
     )
