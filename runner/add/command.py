@@ -12,6 +12,7 @@ import sys
 from runner import DANGO_ROOT
 from runner.add import answers as a
 from runner.add import custom, flags, verified
+from runner.config import environment
 from runner.config.errors import DangoError
 from runner.config.project import Project
 from runner.config.sources_edit import add_source, set_env_values
@@ -75,8 +76,12 @@ def write(project: Project, answers: a.Answers) -> list[str]:
         said.append(f"wrote {custom.write(project, answers.name)}: replace its sample rows with your data")
     plan = a.plan(answers)
     if plan.secrets:
+        held = environment.dotenv(project)
+        replaced = [name for name, value in plan.secrets.items() if held.get(name, value) != value]
         set_env_values(project.env_file, plan.secrets)
         said.append(f"wrote {', '.join(plan.secrets)} to .env (kept out of git, readable by you only)")
+        if replaced:
+            said.append(f"note: {', '.join(replaced)} had another value in .env, now replaced")
     add_source(project.sources_file, plan.entry)
     said.insert(0, f"added source {answers.name!r} ({plan.entry['type']}) to {project.relative(project.sources_file)}")
     return said

@@ -4,7 +4,7 @@ and lists its tables. Each returns a sentence for the person at the terminal; no
 from pathlib import Path
 from urllib.parse import urlparse
 
-from runner.add.answers import SqlDatabase
+from runner.add.answers import Auth, SqlDatabase
 from runner.config.errors import DangoError
 from runner.sync.loader import SourceError
 
@@ -37,6 +37,37 @@ def unreachable(url: str) -> str | None:
     except requests.RequestException as error:
         return f"nothing answers at {url} ({short_reason(str(error))})"
     return None
+
+
+def refused(base_url: str, path: str, auth: Auth | None) -> str | None:
+    """What the API says to the credentials at its first endpoint when it refuses them (401, 403),
+    or None; an endpoint with placeholders ({...}) is not tried."""
+    import requests
+
+    if "{" in path:
+        return None
+    url = base_url.rstrip("/") + "/" + path.lstrip("/")
+    try:
+        response = requests.get(url, timeout=TIMEOUT, allow_redirects=False, **credentials(auth))
+    except requests.RequestException:
+        return None  # whether it answers at all was asked with the base URL
+    with response:
+        if response.status_code in (401, 403):
+            how = "without credentials" if auth is None else "with these credentials"
+            return f"{url} answered HTTP {response.status_code} {response.reason} {how}"
+    return None
+
+
+def credentials(auth: Auth | None) -> dict:
+    """requests' arguments that send `auth` as dlt's rest_api sends it."""
+    if auth is None:
+        return {}
+    if auth.kind == "bearer":
+        return {"headers": {"Authorization": f"Bearer {auth.secret}"}}
+    if auth.kind == "http_basic":
+        return {"auth": (auth.username, auth.secret)}
+    where = {"header": "headers", "query": "params", "cookie": "cookies"}[auth.location]
+    return {where: {auth.key_name: auth.secret}}
 
 
 def short_reason(text: str) -> str:

@@ -64,19 +64,27 @@ def fix_or_keep(problem: str, keep: str) -> bool:
 
 
 def rest_api(name: str) -> a.RestApi:
-    base_url = ""
-    while True:
+    base_url, reachable = "", False
+    while not reachable:
         base_url = text("Base URL of the API:", default=base_url, check=probe.url_problem)
         problem = probe.unreachable(base_url)
-        if not problem or not fix_or_keep(problem, "Keep it (the API is not reachable from here)"):
+        reachable = not problem
+        if problem and not fix_or_keep(problem, "Keep it (the API is not reachable from here)"):
             break
-    auth = ask_auth(name)
-    paths = text("Endpoint paths below the base URL, separated by commas (such as orders, customers):")
+    paths = text(
+        "Endpoint paths below the base URL, separated by commas (such as orders, customers):",
+        check=required("an endpoint path"),
+    )
     endpoints = tuple(
         a.Endpoint(path, text(f"JSON path to the records of {path} (empty: dlt finds the list itself):"))
         for path in (part.strip() for part in paths.split(","))
         if path
     )
+    while True:
+        auth = ask_auth(name)
+        problem = probe.refused(base_url, endpoints[0].path, auth) if reachable and endpoints else None
+        if not problem or not fix_or_keep(problem, "Keep them"):
+            break
     paginator = select("How do pages follow each other?", {kind: kind for kind in a.PAGINATORS}, default="auto")
     settings = {
         key: a.typed_setting(default, text(f"{paginator} paginator: {key}:", default=show(default)))

@@ -52,10 +52,15 @@ def rest_api_answers(url: str):
         t.answer("(connection refused)", "Enter")  # Type it again
         t.expect(f"Base URL of the API: {unreachable}", times=2)  # asked again, the address to fix in it
         t.keys("C-u", f"{url}/v2/", "Enter")
-        t.answer("How does the API authenticate?", "Down", "Enter")  # bearer
-        t.answer("Token (saved in .env as HELPDESK_TOKEN", TOKEN, "Enter")
         t.answer("Endpoint paths below the base URL", "tickets", "Enter")
         t.answer("JSON path to the records of tickets", "data", "Enter")
+        t.answer("How does the API authenticate?", "Down", "Enter")  # bearer
+        t.answer("Token (saved in .env as HELPDESK_TOKEN", "wrong-token", "Enter")
+        t.answer("answered HTTP 401 Unauthorized with these credentials", "Enter")  # Type it again
+        t.expect("How does the API authenticate?", times=2)
+        t.keys("Down", "Enter")
+        t.expect("Token (saved in .env as HELPDESK_TOKEN", times=2)
+        t.keys(TOKEN, "Enter")
         t.answer("How do pages follow each other?", "Down", "Down", "Down", "Down", "Enter")  # page_number
         t.answer("page_number paginator: page_param:", "Enter")
         t.answer("page_number paginator: base_page:", "Enter")
