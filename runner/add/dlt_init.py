@@ -1,7 +1,8 @@
 """`python -m runner.add.dlt_init`: dlt's own `dlt init SOURCE duckdb`, run in a child whose working
 folder is the project, for `source add verified`.
 
-Reads {"source", "location", "branch"} as JSON on stdin. It is dlt's machinery unchanged
+Reads {"source", "location", "branch"} as JSON on stdin; without "source", only lists the
+repository's verified sources: {"sources": [...]}. It is dlt's machinery unchanged
 (`init_pipeline_at_destination`, which `dlt init` runs), pointed at Dango's folders: the source's
 package and dlt's example script `<source>_pipeline.py` go to custom_sources/, the placeholders of
 its secrets to .dlt/secrets.toml, dlt's file index to .dlt/.sources. It writes no requirements.txt
@@ -18,12 +19,31 @@ import sys
 def main() -> int:
     request = json.load(sys.stdin)
     try:
-        answer = init(request["source"], request["location"], request["branch"])
+        if request.get("source"):
+            answer = init(request["source"], request["location"], request["branch"])
+        else:
+            answer = {"sources": listed(request["location"], request["branch"])}
     except Exception as error:  # dlt's errors of a repository or a source: said to the user as they are
         text = str(error).strip().splitlines()
         answer = {"error": f"{type(error).__name__}: {text[0]}" if text else type(error).__name__}
     print(json.dumps(answer))
     return 0
+
+
+def listed(location: str, branch: str) -> list[str]:
+    """The verified sources of the repository at `location`."""
+    from dlt._workspace.cli import _pipeline_files as files_ops
+
+    return files_ops.get_sources_names(repository(location, branch), source_type="verified")
+
+
+def repository(location: str, branch: str):
+    """dlt's storage of the repository's sources/ folder, cloned (or updated) first for a URL."""
+    from dlt._workspace.cli import _init_command as dlt_init
+    from dlt._workspace.cli import echo as fmt
+
+    with fmt.suppress_echo():
+        return dlt_init._clone_and_get_verified_sources_storage(location, branch or None)  # type: ignore[arg-type]
 
 
 def init(source: str, location: str, branch: str) -> dict:
@@ -32,12 +52,12 @@ def init(source: str, location: str, branch: str) -> dict:
     from dlt._workspace.cli import _pipeline_files as files_ops
     from dlt._workspace.cli import echo as fmt
 
+    storage = repository(location, branch)
+    known = files_ops.get_sources_names(storage, source_type="verified")
+    if source not in known:
+        return {"error": f"no verified source {source!r} in {location}; there: {', '.join(known) or 'none'}"}
+    configuration = files_ops.get_verified_source_configuration(storage, source)
     with fmt.suppress_echo(), fmt.always_choose(True, None, always_confirm=True):
-        storage = dlt_init._clone_and_get_verified_sources_storage(location, branch or None)  # type: ignore[arg-type]
-        known = files_ops.get_sources_names(storage, source_type="verified")
-        if source not in known:
-            return {"error": f"no verified source {source!r} in {location}; there: {', '.join(known) or 'none'}"}
-        configuration = files_ops.get_verified_source_configuration(storage, source)
         dlt_init.init_pipeline_at_destination(
             source,
             "duckdb",

@@ -39,11 +39,26 @@ def check_free(project: Project, source: str) -> None:
             )
 
 
+def available(project: Project, location: str, branch: str = "") -> list[str]:
+    """The verified sources of the repository at `location` (cloned for a URL); DangoError saying why not."""
+    return run_dlt_init(project, {"location": location, "branch": branch}, "list the sources of")["sources"]
+
+
 def install(project: Project, source: str, location: str, branch: str) -> Installed:
     """Run dlt init for `source` in the project; DangoError with dlt's reason when it cannot."""
+    answer = run_dlt_init(
+        project, {"source": source, "location": location, "branch": branch}, f"dlt init {source} from"
+    )
+    if project.secrets_file.is_file():
+        project.secrets_file.chmod(0o600)  # dlt writes it readable by all; it holds secrets
+    package = project.custom_sources / source
+    return Installed(unreferenced.source_functions(package), answer["requirements"], placeholders(project, source))
+
+
+def run_dlt_init(project: Project, request: dict, doing: str) -> dict:
+    """runner.add.dlt_init's answer to `request`, in the project; DangoError with dlt's reason."""
     env = tools.tool_environment(project)
     env.setdefault("DLT_DATA_DIR", str(project.data / "dlt"))  # dlt's clone of a repository stays in the project
-    request = {"source": source, "location": location, "branch": branch}
     done = subprocess.run(
         environment.runner_command("runner.add.dlt_init"),
         input=json.dumps(request),
@@ -53,17 +68,15 @@ def install(project: Project, source: str, location: str, branch: str) -> Instal
         text=True,
         check=False,
     )
+    where = f"{doing} {request['location']}"
     try:
         answer = json.loads(done.stdout.strip().splitlines()[-1])
     except (ValueError, IndexError):
         last = (done.stderr.strip().splitlines() or ["no output"])[-1]
-        raise DangoError(f"dlt init {source} failed: {last}") from None
+        raise DangoError(f"{where}: {last}") from None
     if "error" in answer:
-        raise DangoError(f"dlt init {source} from {location}: {answer['error']}")
-    if project.secrets_file.is_file():
-        project.secrets_file.chmod(0o600)  # dlt writes it readable by all; it holds secrets
-    package = project.custom_sources / source
-    return Installed(unreferenced.source_functions(package), answer["requirements"], placeholders(project, source))
+        raise DangoError(f"{where}: {answer['error']}")
+    return answer
 
 
 def placeholders(project: Project, source: str) -> list[tuple[str, str]]:

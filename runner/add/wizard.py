@@ -28,9 +28,7 @@ def ask(root: Path, existing: list[str], default_location: str) -> a.Answers:
     elif kind == "files":
         details = files(root, name)
     elif kind == "verified":
-        source = text("Verified source (its folder in the repository, such as notion):", default=name)
-        location = text("Verified-sources repository (a git URL or a local path):", default=default_location)
-        details = a.Verified(source, location)
+        details = verified_source(root, name, default_location)
     else:
         details = a.Custom()
     return a.Answers(name, details)
@@ -113,6 +111,29 @@ def ask_auth(name: str) -> a.Auth | None:
         value = secret(f"API key (saved in .env as {variable}, not in sources.yml):")
         return a.Auth(kind, value, key_name=key_name, location=location)
     return a.Auth(kind, secret(f"Token (saved in .env as {variable}, not in sources.yml):"))
+
+
+def verified_source(root: Path, name: str, location: str) -> a.Verified:
+    """The repository, read by dlt (cloned for a URL), then the source picked from its list."""
+    from runner.add import verified
+    from runner.config.project import Project
+
+    while True:
+        location = text("Verified-sources repository (a git URL or a local path):", default=location)
+        try:
+            found = verified.available(Project(root), location)
+            break
+        except DangoError as error:
+            if not fix_or_keep(str(error), "Stop here"):
+                raise
+    source = questionary.select(
+        "Verified source:",
+        choices=found,
+        default=name if name in found else None,
+        use_search_filter=True,
+        use_jk_keys=False,
+    ).unsafe_ask()
+    return a.Verified(source, location)
 
 
 def sql_database(root: Path, name: str) -> a.SqlDatabase:

@@ -2,6 +2,7 @@
 for byte; Ctrl-C changes nothing; a missing flag is named; a verified source comes from a local git
 repository laid out like dlt's verified-sources; a custom source syncs as written."""
 
+import shutil
 import sqlite3
 import subprocess
 import textwrap
@@ -221,12 +222,29 @@ def verified_sources_repository(folder) -> str:
     return str(folder)
 
 
+def verified_answers(location: str):
+    def answer(t: Terminal) -> None:
+        t.answer("Name of the new source", "notes", "Enter")
+        t.answer("What kind of source?", "Down", "Down", "Down", "Down", "Enter")  # dlt verified source
+        t.answer("Verified-sources repository", "C-u", location, "Enter")
+        t.answer("Verified source:", "Enter")  # the list read from the repository, on the source's name
+
+    return answer
+
+
 def test_a_verified_source_and_a_custom_source_sync_as_added(project, tmp_path):
     location = verified_sources_repository(tmp_path / "verified-sources")
     requirements = (project.root / "requirements.txt").read_bytes()
+    before = written(project)
+    by_wizard = wizard(project, verified_answers(location))
+    restore(project, before)
+    shutil.rmtree(project.root / ".dlt")
+    shutil.rmtree(project.root / "custom_sources" / "notes")
+    (project.root / "custom_sources" / "notes_pipeline.py").unlink()
     added = project.dango(
         "source", "add", "verified", "--name", "notes", "--source", "notes", "--location", location, check=0
     )
+    assert written(project) == by_wizard
     assert (
         "SOURCES__NOTES__API_KEY=...   in .env, or api_key under [sources.notes] in .dlt/secrets.toml" in added.stdout
     )
