@@ -6,6 +6,7 @@ it. Ctrl-C raises KeyboardInterrupt out of any question (`unsafe_ask`), before a
 """
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import questionary
@@ -143,25 +144,19 @@ def sql_database(root: Path, name: str) -> a.SqlDatabase:
         connection = ask_connection(kind, root, name)
         try:
             found = probe.tables(connection, root)
+            problem = "" if found else f"no tables in {connection.schema or 'the default schema'} of that database"
         except DangoError as error:
-            if fix_or_keep(f"{error}", "Keep it, and type the table names myself"):
-                continue
+            problem = str(error)
+        if not problem:
+            picked = questionary.checkbox(
+                "Tables to load (space to pick, enter to go on):",
+                choices=found,
+                validate=lambda chosen: bool(chosen) or "pick at least one table",
+            ).unsafe_ask()
+            return replace(connection, tables=tuple(picked))
+        if not fix_or_keep(problem, "Keep it, and type the table names myself"):
             names = text("Tables, separated by commas (empty: every table):")
-            return with_tables(connection, tuple(t.strip() for t in names.split(",") if t.strip()))
-        if not found:
-            raise DangoError(f"no tables in {connection.schema or 'the default schema'} of that database")
-        picked = questionary.checkbox(
-            "Tables to load (space to pick, enter to go on):",
-            choices=found,
-            validate=lambda chosen: bool(chosen) or "pick at least one table",
-        ).unsafe_ask()
-        return with_tables(connection, tuple(picked))
-
-
-def with_tables(connection: a.SqlDatabase, tables: tuple[str, ...]) -> a.SqlDatabase:
-    from dataclasses import replace
-
-    return replace(connection, tables=tables)
+            return replace(connection, tables=tuple(t.strip() for t in names.split(",") if t.strip()))
 
 
 def ask_connection(kind: str, root: Path, name: str) -> a.SqlDatabase:
@@ -181,6 +176,10 @@ def ask_connection(kind: str, root: Path, name: str) -> a.SqlDatabase:
     return a.SqlDatabase(kind, "", host, int(port), database, username, password, schema)
 
 
+def table_problem(table: str) -> str | None:
+    return None if a.NAME.match(table) else "lowercase letters, digits and underscores, such as orders"
+
+
 def files(root: Path, name: str) -> a.Files:
     def folder_problem(folder: str) -> str | None:
         if not folder:
@@ -196,5 +195,5 @@ def files(root: Path, name: str) -> a.Files:
             break
         if not fix_or_keep(f"no file matches {glob} in {folder} yet", "Keep it (files will come later)"):
             break
-    table_name = text("Table the rows go to:", default=name, check=lambda t: None if a.NAME.match(t) else "a_name")
+    table_name = text("Table the rows go to:", default=name, check=table_problem)
     return a.Files(folder, file_format, glob, table_name)

@@ -90,6 +90,16 @@ def sqlite_answers(t: Terminal) -> None:
     t.keys("Space", "Down", "Down", "Space", "Enter")  # customers and orders
 
 
+def files_answers(t: Terminal) -> None:
+    t.answer("Name of the new source", "exports", "Enter")
+    t.answer("What kind of source?", "Down", "Down", "Enter")  # files
+    t.answer("Folder of the files", "incomming", "Enter")
+    t.answer("no folder 'incomming'", "C-u", "incoming", "Enter")  # refused under the question
+    t.answer("Format of the files?", "Enter")  # csv
+    t.answer("Which files: *.csv", "Enter")
+    t.answer("Table the rows go to: exports", "Enter")
+
+
 def make_shop_db(project) -> None:
     with sqlite3.connect(project.root / "shop.db") as db:
         db.executescript(
@@ -123,7 +133,16 @@ def test_the_wizard_writes_what_the_flags_write(project, api):
     kept = before[0].removesuffix(b"sources: []\n")
     assert kept.endswith(b"version: '1.0'\n") and by_wizard[0].startswith(kept + b"sources:\n  - name: helpdesk")
 
-    project.sync("helpdesk", "shop")
+    with_sql = written(project)
+    project.write("incoming/day1.csv", "id,amount\n1,10\n2,20\n")
+    by_wizard = wizard(project, files_answers)
+    restore(project, with_sql)
+    (project.root / ".env").write_bytes(with_sql[1])
+    project.dango("source", "add", "files", "--name", "exports", "--folder", "incoming", "--format", "csv", check=0)
+    assert written(project) == by_wizard
+
+    project.sync("helpdesk", "shop", "exports")
+    assert project.count("raw_exports.exports") == 2
     assert project.count("raw_helpdesk.tickets") == 45
     assert project.count("raw_shop.orders") == 3 and project.tables("raw_shop") >= {"customers", "orders"}
     assert "events" not in project.tables("raw_shop")
