@@ -24,9 +24,10 @@ Options = Callable[[argparse.ArgumentParser], None]
 COMMANDS: list[tuple[str, Command, Options, tuple[str, ...], bool]] = []
 # Commands that hand every argument after their name to another program, untouched (args.rest).
 PASSTHROUGH = ("python", "dbt", "dlt")
-EPILOG = """start: `dango init DIR` makes a project; write a source in custom_sources/, register it in
-.dango/sources.yml, then `dango sync` loads it and `dango transform` runs dbt. `dango help COMMAND`
-explains a command. Docs: docs/your-own-project.md and README.md in Dango's folder."""
+EPILOG = """start: `dango init DIR` makes a project; `dango source add` adds a source (or write one in
+custom_sources/ and register it in .dango/sources.yml), then `dango sync` loads it and `dango transform`
+runs dbt. `dango help COMMAND` explains a command. Docs: docs/your-own-project.md and README.md in
+Dango's folder."""
 GROUPS = {
     "source": "work with sources: `source list|add|test|remove|drop`",
     "state": "see and change the incremental cursors dlt saved for a source: `state show|reset|set`",
@@ -86,7 +87,8 @@ def cmd_init(args) -> int:
         print(f"  {path.relative_to(root)}")
     print(f"  bin/, runner/, schema/, Makefile: its own copy of Dango {version()}")
     print(
-        f"next: cd {root}, add a source in custom_sources/, register it in .dango/sources.yml, then `make sync` "
+        f"next: cd {root}, add a source with `bin/dango source add` (or write one in custom_sources/ and register "
+        "it in .dango/sources.yml), then `make sync` "
         "(the first run installs the project's .venv, a minute or two)"
     )
     return 0

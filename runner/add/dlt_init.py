@@ -55,7 +55,7 @@ def init(source: str, location: str, branch: str) -> dict:
     storage = repository(location, branch)
     known = files_ops.get_sources_names(storage, source_type="verified")
     if source not in known:
-        return {"error": f"no verified source {source!r} in {location}; there: {', '.join(known) or 'none'}"}
+        return {"error": f"no verified source {source!r} there; it has: {', '.join(known) or 'none'}"}
     configuration = files_ops.get_verified_source_configuration(storage, source)
     with fmt.suppress_echo(), fmt.always_choose(True, None, always_confirm=True):
         dlt_init.init_pipeline_at_destination(

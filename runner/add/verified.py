@@ -11,7 +11,7 @@ import json
 import subprocess
 from dataclasses import dataclass
 
-from runner.config import environment
+from runner.config import environment, secret_refs
 from runner.config.errors import DangoError
 from runner.config.project import Project
 from runner.sync import tools
@@ -68,15 +68,19 @@ def run_dlt_init(project: Project, request: dict, doing: str) -> dict:
         text=True,
         check=False,
     )
-    where = f"{doing} {request['location']}"
     try:
         answer = json.loads(done.stdout.strip().splitlines()[-1])
     except (ValueError, IndexError):
-        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
-        raise DangoError(f"{where}: {last}") from None
+        answer = {"error": (done.stderr.strip().splitlines() or ["no output"])[-1]}
     if "error" in answer:
-        raise DangoError(f"{where}: {answer['error']}")
+        raise DangoError(readable(f"{doing} {request['location']}: {answer['error']}", request["location"]))
     return answer
+
+
+def readable(text: str, location: str) -> str:
+    """`text` without the password the repository's URL may carry (https://user:token@host/...)."""
+    found = secret_refs.URL_PASSWORD.match(location)
+    return text.replace(found.group("password"), "***") if found else text
 
 
 def placeholders(project: Project, source: str) -> list[tuple[str, str]]:

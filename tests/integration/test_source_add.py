@@ -278,7 +278,7 @@ def test_a_verified_source_and_a_custom_source_sync_as_added(project, tmp_path):
     wrong = project.dango(
         "source", "add", "verified", "--name", "other", "--source", "notoin", "--location", location, check=2
     )
-    assert "no verified source 'notoin'" in wrong.stderr and "there: notes" in wrong.stderr
+    assert f"dlt init notoin from {location}: no verified source 'notoin' there; it has: notes" in wrong.stderr
 
     project.dango("source", "add", "custom", "--name", "mine", check=0)
     assert 'if __name__ == "__main__":' in (project.root / "custom_sources" / "mine.py").read_text()

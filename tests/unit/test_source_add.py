@@ -6,7 +6,7 @@ import pytest
 
 from runner.add import answers as a
 from runner.add import flags
-from runner.add.verified import DEFAULT_LOCATION, placeholders
+from runner.add.verified import DEFAULT_LOCATION, placeholders, readable
 from runner.config.errors import DangoError
 from runner.config.project import Project
 from runner.sync.loader import verified_source
@@ -200,3 +200,10 @@ def test_the_placeholders_dlt_init_leaves_are_listed_with_their_variables(tmp_pa
         ("credentials.email", "SOURCES__ZENDESK__CREDENTIALS__EMAIL"),
         ("credentials.password", "SOURCES__ZENDESK__CREDENTIALS__PASSWORD"),
     ]
+
+
+def test_a_repository_address_is_shown_without_its_password():
+    url = "https://ci:tok3n@git.internal/verified-sources.git"
+    said = readable(f"cannot clone {url}: tok3n refused", url)
+    assert said == "cannot clone https://ci:***@git.internal/verified-sources.git: *** refused"
+    assert readable("/srv/mirrors/x: no", "/srv/mirrors/x") == "/srv/mirrors/x: no"
