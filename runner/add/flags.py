@@ -7,6 +7,7 @@ defaults are the wizard's (runner/add/answers.py), so both ways give the same en
 import argparse
 
 from runner.add import answers as a
+from runner.add.probe import url_problem
 from runner.config.errors import DangoError
 
 
@@ -101,7 +102,14 @@ def need(args: argparse.Namespace, flag: str):
 
 def rest_api(args: argparse.Namespace) -> a.RestApi:
     base_url = need(args, "base_url")
+    problem = url_problem(base_url)
+    if problem:
+        raise DangoError(f"source add rest_api: --base-url {base_url!r}: {problem}")
     endpoints = tuple(a.Endpoint(*item.split("=", 1)) for item in need(args, "resource"))
+    if not all(endpoint.path.strip("/") for endpoint in endpoints):
+        raise DangoError(
+            "source add rest_api: a --resource without a path; write PATH or PATH=SELECTOR, such as orders"
+        )
     auth = None
     if args.auth == "bearer":
         auth = a.Auth("bearer", need(args, "token"))

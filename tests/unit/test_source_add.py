@@ -1,6 +1,7 @@
 """`source add`'s answers -> entry, and flags -> answers: the pure part, both ways of adding a source."""
 
 import argparse
+import re
 
 import pytest
 
@@ -207,3 +208,16 @@ def test_a_repository_address_is_shown_without_its_password():
     said = readable(f"cannot clone {url}: tok3n refused", url)
     assert said == "cannot clone https://ci:***@git.internal/verified-sources.git: *** refused"
     assert readable("/srv/mirrors/x: no", "/srv/mirrors/x") == "/srv/mirrors/x: no"
+
+
+def test_the_flag_form_refuses_what_the_wizard_refuses():
+    with pytest.raises(
+        DangoError, match=re.escape("--base-url 'api.example.com': write an address starting with https://")
+    ):
+        flags.from_flags(parsed("rest_api", "--name", "x", "--base-url", "api.example.com", "--resource", "r"), "")
+    with pytest.raises(DangoError, match="a --resource without a path"):
+        flags.from_flags(parsed("rest_api", "--name", "x", "--base-url", "https://a/", "--resource", "=data"), "")
+    with pytest.raises(DangoError, match="not a setting of the offset paginator; its settings: limit, limit_param"):
+        args = parsed("rest_api", "--name", "x", "--base-url", "https://a/", "--resource", "r", "--paginator", "offset")
+        args.paginator_option = ["limt=5"]
+        flags.from_flags(args, "")
