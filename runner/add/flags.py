@@ -70,11 +70,24 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     )
     verified.add_argument("--branch", default="", help="a branch of that repository")
     verified.add_argument("--function", default="", help="the @dlt.source function to register (default: found)")
+    parser.set_defaults(flag_defaults={action.dest: action.default for action in parser._actions})
+
+
+# The flags each type takes (by argparse dest); another type's flag is an error, never ignored.
+FLAGS_OF = {
+    "rest_api": {"base_url", "resource", "auth", "token", "api_key", "key_name", "key_location", "paginator",
+                 "paginator_option", "primary_key", "username", "password"},
+    "sql_database": {"kind", "path", "host", "port", "database", "username", "password", "schema", "table"},
+    "files": {"folder", "format", "glob", "table_name"},
+    "verified": {"source", "location", "branch", "function"},
+    "custom": set(),
+}  # fmt: skip
 
 
 def from_flags(args: argparse.Namespace, default_location: str) -> a.Answers:
     """The answers the flags give; DangoError naming the first flag the type needs and lacks."""
     kind = args.source_type
+    refuse_others(args)
     details: a.Details
     if kind == "rest_api":
         details = rest_api(args)
@@ -87,6 +100,17 @@ def from_flags(args: argparse.Namespace, default_location: str) -> a.Answers:
     else:
         details = a.Custom()
     return a.Answers(need(args, "name"), details)
+
+
+def refuse_others(args: argparse.Namespace) -> None:
+    """DangoError for a flag given that belongs to another type (`files ... --table orders`)."""
+    mine = FLAGS_OF[args.source_type]
+    others = set().union(*FLAGS_OF.values()) - mine
+    given = sorted(dest for dest in others if getattr(args, dest) != args.flag_defaults[dest])
+    if given:
+        flag = "--" + given[0].replace("_", "-")
+        takes = ", ".join("--" + dest.replace("_", "-") for dest in sorted(mine)) or "only --name"
+        raise DangoError(f"source add {args.source_type}: {flag} is not one of its flags; it takes {takes}")
 
 
 def need(args: argparse.Namespace, flag: str):

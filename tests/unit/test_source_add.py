@@ -221,3 +221,11 @@ def test_the_flag_form_refuses_what_the_wizard_refuses():
         args = parsed("rest_api", "--name", "x", "--base-url", "https://a/", "--resource", "r", "--paginator", "offset")
         args.paginator_option = ["limt=5"]
         flags.from_flags(args, "")
+
+
+def test_a_flag_of_another_type_is_refused_not_ignored():
+    args = parsed("files", "--name", "x", "--folder", "in", "--format", "csv", "--table", "orders")
+    with pytest.raises(DangoError, match="--table is not one of its flags; it takes --folder, --format, --glob"):
+        flags.from_flags(args, "")
+    with pytest.raises(DangoError, match="--port is not one of its flags"):
+        flags.from_flags(parsed("custom", "--name", "x", "--port", "5432"), "")
