@@ -123,7 +123,9 @@ def verified_source(root: Path, name: str, location: str) -> a.Verified:
         location = text("Verified-sources repository (a git URL or a local path):", default=location)
         try:
             found = verified.available(Project(root), location)
-            break
+            if found:
+                break
+            raise DangoError(f"no verified source in {location}: dlt looks for sources/<name>/ and <name>_pipeline.py")
         except DangoError as error:
             if not fix_or_keep(str(error), "Stop here"):
                 raise
