@@ -5,8 +5,8 @@ Not flagged: names starting with `_` (so `__init__.py`), names Python cannot imp
 such as `.#my_api.py`), package folders that a registered module lives in, helper modules a
 registered source imports, directly or through other helpers, and scripts that run a registered
 source (they import it and define no source of their own, such as the `notion_pipeline.py` example
-`dlt init notion` writes beside the package). Imports are read with `ast`, never
-executed, so the check is safe and fast enough to run before every command.
+`dlt init notion` writes beside the package). Imports are read with `ast`, never executed, so the
+check is safe and fast enough to run before every command.
 """
 
 import ast
