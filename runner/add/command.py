@@ -32,6 +32,11 @@ def add(project: Project, args) -> int:
     if not asked:
         refuse(flags.need(args, "name"), existing)  # before anything else is looked at
         answers = flags.from_flags(args, verified.DEFAULT_LOCATION)
+    elif flags.given(args):
+        raise DangoError(
+            f"source add: {flags.option(flags.given(args)[0])} needs the source's TYPE before the flags, such as "
+            "`bin/dango source add rest_api --name shop ...` (without flags: the questions, at a terminal)"
+        )
     elif at_terminal():
         from runner.add import wizard
 

@@ -102,23 +102,32 @@ def from_flags(args: argparse.Namespace, default_location: str) -> a.Answers:
     return a.Answers(need(args, "name"), details)
 
 
+def given(args: argparse.Namespace) -> list[str]:
+    """The answer flags given on the command line, by argparse dest."""
+    answers = {"name", *set().union(*FLAGS_OF.values())}
+    return sorted(dest for dest in answers if getattr(args, dest) != args.flag_defaults[dest])
+
+
 def refuse_others(args: argparse.Namespace) -> None:
     """DangoError for a flag given that belongs to another type (`files ... --table orders`)."""
     mine = FLAGS_OF[args.source_type]
-    others = set().union(*FLAGS_OF.values()) - mine
-    given = sorted(dest for dest in others if getattr(args, dest) != args.flag_defaults[dest])
-    if given:
-        flag = "--" + given[0].replace("_", "-")
-        takes = ", ".join("--" + dest.replace("_", "-") for dest in sorted(mine)) or "only --name"
-        raise DangoError(f"source add {args.source_type}: {flag} is not one of its flags; it takes {takes}")
+    others = [dest for dest in given(args) if dest != "name" and dest not in mine]
+    if others:
+        takes = ", ".join(map(option, sorted(mine))) or "only --name"
+        raise DangoError(
+            f"source add {args.source_type}: {option(others[0])} is not one of its flags; it takes {takes}"
+        )
+
+
+def option(dest: str) -> str:
+    return "--" + dest.replace("_", "-")
 
 
 def need(args: argparse.Namespace, flag: str):
     value = getattr(args, flag)
     if value in (None, "", []):
-        option = "--" + flag.replace("_", "-")
         raise DangoError(
-            f"source add {args.source_type}: missing {option}; give it on the command line "
+            f"source add {args.source_type}: missing {option(flag)}; give it on the command line "
             f"(`bin/dango help source add` lists the flags), or run `bin/dango source add` at a terminal for questions"
         )
     return value

@@ -173,6 +173,8 @@ def test_the_flag_form_names_a_missing_flag_and_never_asks(project):
     assert "missing --base-url" in missing.stderr
     no_type = project.dango("source", "add", check=2)
     assert "no TYPE given, and no terminal" in no_type.stderr
+    flags_only = project.dango("source", "add", "--name", "shop", check=2)
+    assert "--name needs the source's TYPE before the flags" in flags_only.stderr
     option = project.dango(
         "source",
         "add",
