@@ -16,10 +16,18 @@ from pathlib import Path
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
+from ruamel.yaml.representer import RoundTripRepresenter
 
 from runner.config.errors import DangoError
 
 NEW_FILE = "version: '1.0'\nsources:\n"
+
+
+class NullRepresenter(RoundTripRepresenter):
+    """Writes `key: null`, not `key:`, which a reader may take for a value forgotten."""
+
+
+NullRepresenter.add_representer(type(None), lambda dumper, _: dumper.represent_scalar("tag:yaml.org,2002:null", "null"))
 
 
 @dataclass(frozen=True)
@@ -142,6 +150,7 @@ def _entry_text(entry: dict, dash_column: int) -> str:
     yaml = YAML()
     yaml.indent(mapping=2, sequence=4, offset=2)
     yaml.width = 4096  # never fold a long value onto a second line
+    yaml.Representer = NullRepresenter
     buffer = io.StringIO()
     yaml.dump([entry], buffer)
     # the dump's lines start with the two spaces of `offset`; the file's dashes are at `dash_column`

@@ -77,3 +77,9 @@ def test_env_values_replace_and_stay_private(tmp_path):
     set_env_values(env, {"TOKEN": "n'ew", "OTHER": "2"})
     assert env.read_text() == "# mine\nKEEP=1\nTOKEN='n\\'ew'\nOTHER='2'\n"
     assert env.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_null_is_written_out(tmp_path):
+    path = tmp_path / "sources.yml"
+    add_source(path, {"name": "api", "type": "rest_api", "rest_api": {"client": {"paginator": {"total_path": None}}}})
+    assert "total_path: null\n" in path.read_text()
