@@ -71,12 +71,22 @@ def credentials(auth: Auth | None) -> dict:
 
 
 def short_reason(text: str) -> str:
-    """urllib3's reason without its layers of wrapping."""
+    """A connection's failure without the layers of wrapping of urllib3 or a database driver."""
     if "Connection refused" in text:
         return "connection refused"
     if "NameResolutionError" in text or "Name or service not known" in text:
         return "the host name is not known"
     return text.splitlines()[0][:160]
+
+
+def missing_extras(kind: str) -> list[str]:
+    """The words of `make setup EXTRAS=...` whose packages a database of `kind` needs and lacks."""
+    import importlib.util
+
+    from runner.sources.drivers import with_driver
+
+    _, needed = with_driver(kind)
+    return [d.extras for d in needed if d.extras and importlib.util.find_spec(d.module) is None]
 
 
 def connection_url(sql: SqlDatabase, root: Path) -> str:
@@ -108,7 +118,7 @@ def tables(sql: SqlDatabase, root: Path) -> list[str]:
         with engine.connect() as connection:
             return sorted(sqlalchemy.inspect(connection).get_table_names(schema=sql.schema or None))
     except sqlalchemy.exc.SQLAlchemyError as error:
-        reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+        reason = short_reason(str(getattr(error, "orig", None) or error).strip())
         where = engine.url.render_as_string(hide_password=True)
         raise DangoError(f"cannot connect to {where}: {reason}") from None
     finally:

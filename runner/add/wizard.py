@@ -144,6 +144,7 @@ def sql_database(root: Path, name: str) -> a.SqlDatabase:
     while True:
         kind = select("Which database?", {kind: kind for kind in a.DATABASES}, default=kind)
         connection = ask_connection(kind, root, name)
+        offer_drivers(kind, root)
         try:
             found = probe.tables(connection, root)
             problem = "" if found else f"no tables in {connection.schema or 'the default schema'} of that database"
@@ -159,6 +160,18 @@ def sql_database(root: Path, name: str) -> a.SqlDatabase:
         if not fix_or_keep(problem, "Keep it, and type the table names myself"):
             names = text("Tables, separated by commas (empty: every table):")
             return replace(connection, tables=tuple(t.strip() for t in names.split(",") if t.strip()))
+
+
+def offer_drivers(kind: str, root: Path) -> None:
+    """Listing tables needs SQLAlchemy and the database's driver: offer to install what is missing
+    (into .venv, as `make setup EXTRAS=...`; plain `make setup` would once sources.yml names the kind)."""
+    from runner.config import extras
+
+    missing = probe.missing_extras(kind)
+    words = " ".join(missing)
+    choices = {"install": f'Install them now (make setup EXTRAS="{words}")', "skip": "Not now"}
+    if missing and select(f'Listing the tables needs the packages of EXTRAS="{words}":', choices) == "install":
+        extras.install(missing, root)
 
 
 def ask_connection(kind: str, root: Path, name: str) -> a.SqlDatabase:

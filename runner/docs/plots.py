@@ -11,13 +11,11 @@ cost more than drawing them, and a big project has a plot per source.
 
 import importlib
 import io
-import os
-import subprocess
 from datetime import datetime, timedelta
 from functools import cache
 
 from runner import DANGO_ROOT
-from runner.config.errors import DangoError
+from runner.config import extras
 from runner.docs.history import Run
 
 REQUIREMENTS = DANGO_ROOT / "runner" / "requirements-docs.txt"
@@ -34,11 +32,7 @@ def ensure_installed() -> None:
     except ImportError:
         pass
     print(f"docs: installing the plotting library ({REQUIREMENTS.relative_to(DANGO_ROOT)}), once", flush=True)
-    extras = " ".join(filter(None, [os.environ.get("EXTRAS", ""), "docs"]))
-    setup = subprocess.run([str(DANGO_ROOT / "bin" / "setup")], env={**os.environ, "EXTRAS": extras}, check=False)
-    importlib.invalidate_caches()
-    if setup.returncode != 0:
-        raise DangoError(f"could not install {REQUIREMENTS.name}; run `make setup EXTRAS=docs` and read its error.")
+    extras.install(["docs"])
 
 
 def history_svg(runs: list[Run]) -> str:

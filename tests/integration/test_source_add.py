@@ -81,7 +81,7 @@ def sqlite_answers(t: Terminal) -> None:
     t.answer("User:", "dango", "Enter")
     t.answer("Password (saved in .env as SHOP_PASSWORD", "Enter")
     t.answer("Schema", "Enter")
-    t.answer("Connection refused", "Enter")  # said at once; Type it again
+    t.answer("cannot connect to postgresql+psycopg2://dango@127.0.0.1", "Enter")  # said at once; Type it again
     t.expect("Which database?", times=2)
     t.keys("Down", "Down", "Down", "Down", "Enter")  # sqlite
     t.answer("SQLite file, relative to the project:", "shop.db", "Enter")

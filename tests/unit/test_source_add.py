@@ -229,3 +229,14 @@ def test_a_flag_of_another_type_is_refused_not_ignored():
         flags.from_flags(args, "")
     with pytest.raises(DangoError, match="--port is not one of its flags"):
         flags.from_flags(parsed("custom", "--name", "x", "--port", "5432"), "")
+
+
+def test_the_packages_a_database_lacks_are_named_by_their_extras_word():
+    from importlib.util import find_spec
+
+    from runner.add.probe import missing_extras
+
+    assert missing_extras("sqlite") == ([] if find_spec("sqlalchemy") else ["sql"])
+    assert missing_extras("mssql") == ([] if find_spec("sqlalchemy") else ["sql"]) + (
+        [] if find_spec("pymssql") else ["mssql"]
+    )
