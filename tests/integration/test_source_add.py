@@ -18,16 +18,18 @@ REST_FLAGS = [
 SQL_FLAGS = ["sql_database", "--name", "shop", "--kind", "sqlite", "--path", "shop.db"]
 
 
-def wizard(project, answers) -> tuple[bytes, bytes]:
-    """Run `source add` at a terminal, `answers(terminal)` answering; sources.yml and .env after it."""
+def wizard(project, answers, test: bool = False) -> tuple[bytes, bytes]:
+    """Run `source add` at a terminal, `answers(terminal)` answering, and `source test` if `test`;
+    sources.yml and .env after it."""
     terminal = Terminal(project.root, project.env).run(str(DANGO), "source", "add")
     try:
         answers(terminal)
-        terminal.answer("Test it now", "n")  # `source test` is checked by its own tests
+        terminal.answer("Test it now", "y" if test else "n")  # `source test` has tests of its own
         assert terminal.exit_code() == 0, terminal.screen()
         screen = terminal.screen()
     finally:
         terminal.close()
+    assert not test or ("source test: " in screen and " works; nothing was written" in screen)
     assert "validate: 0 errors, " in screen and "no source in .dango/sources.yml uses" not in screen
     assert TOKEN not in screen
     return written(project)
@@ -116,7 +118,7 @@ def make_shop_db(project) -> None:
 def test_the_wizard_writes_what_the_flags_write(project, api):
     make_shop_db(project)
     before = written(project)
-    by_wizard = wizard(project, rest_api_answers(api.url))
+    by_wizard = wizard(project, rest_api_answers(api.url), test=True)
     restore(project, before)
     project.dango("source", "add", *REST_FLAGS, "--base-url", f"{api.url}/v2/", check=0)
     assert written(project) == by_wizard
