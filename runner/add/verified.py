@@ -19,7 +19,6 @@ from runner.validate import unreferenced
 
 # dlt's DEFAULT_VERIFIED_SOURCES_REPO (dlt._workspace.cli), written out so `--help` never imports dlt.
 DEFAULT_LOCATION = "https://github.com/dlt-hub/verified-sources.git"
-PLACEHOLDER = "<configure me>"  # what dlt init writes for a value to fill in
 
 
 @dataclass(frozen=True)
@@ -94,7 +93,7 @@ def placeholders(project: Project, source: str) -> list[tuple[str, str]]:
         for key, value in table.items():
             if isinstance(value, dict):
                 stack.append(((*path, key), value))
-            elif value == PLACEHOLDER:
+            elif value == environment.DLT_PLACEHOLDER:
                 found.append((".".join((*path[1:], key)), "__".join(("SOURCES", *path, key)).upper()))
     return sorted(found)
 
@@ -103,9 +102,9 @@ def secrets_hint(project: Project, source: str, installed: Installed) -> list[st
     """Lines telling what to set before the first sync, and where."""
     lines = []
     if installed.placeholders:
-        lines.append(f"set its secrets before the first sync (dlt init left {PLACEHOLDER!r} for each):")
+        lines.append(f"set its secrets before the first sync (dlt init left {environment.DLT_PLACEHOLDER!r} for each):")
         lines += [
-            f"  {variable}=...   in .env, or {key} under [sources.{source}] in .dlt/secrets.toml"
+            f"  {key} under [sources.{source}] in .dlt/secrets.toml, or {variable}=... in .env (then delete that line)"
             for key, variable in installed.placeholders
         ]
     if installed.requirements:

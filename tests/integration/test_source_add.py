@@ -268,9 +268,8 @@ def test_a_verified_source_and_a_custom_source_sync_as_added(project, tmp_path):
         "source", "add", "verified", "--name", "notes", "--source", "notes", "--location", location, check=0
     )
     assert written(project) == by_wizard
-    assert (
-        "SOURCES__NOTES__API_KEY=...   in .env, or api_key under [sources.notes] in .dlt/secrets.toml" in added.stdout
-    )
+    hint = "api_key under [sources.notes] in .dlt/secrets.toml, or SOURCES__NOTES__API_KEY=... in .env"
+    assert f"{hint} (then delete that line)" in added.stdout
     assert "validate: 0 errors, " in added.stdout and "no source in .dango/sources.yml uses" not in added.stdout
     assert "Unreferenced" not in added.stderr  # dlt's example script custom_sources/notes_pipeline.py
     assert (project.root / "custom_sources" / "notes" / "__init__.py").is_file()
@@ -286,7 +285,10 @@ def test_a_verified_source_and_a_custom_source_sync_as_added(project, tmp_path):
 
     project.dango("source", "add", "custom", "--name", "mine", check=0)
     assert 'if __name__ == "__main__":' in (project.root / "custom_sources" / "mine.py").read_text()
-    (project.root / ".env").write_text("SOURCES__NOTES__API_KEY=key-1234\n")  # as the hint says
+    (project.root / ".env").write_text("SOURCES__NOTES__API_KEY=key-1234\n")  # as the hint says, the line deleted:
+    secrets = project.root / ".dlt" / "secrets.toml"
+    secrets.write_text(secrets.read_text().replace('api_key = "<configure me>" # fill this in!\n', ""))
+    assert "placeholder" not in project.dango("validate", check=0).stdout
     project.sync()
     assert project.query("select count(*), min(key_length) from raw_notes.notes") == [(3, 8)]  # from .env
     assert project.query("select id, name from raw_mine.items order by id") == [(1, "first item"), (2, "second item")]
