@@ -298,17 +298,29 @@ def warm_up() -> None:
 
 
 def ready_to_fork() -> bool:
-    """One thread (a fork would copy another's locks mid-use), and the heap frozen: the children's
-    garbage collector then never walks the objects inherited from here, which would copy every page
-    of them (copy-on-write) into each child."""
+    """One thread (a fork would copy another's locks mid-use) and no DuckDB file open (the warm-up's
+    connections are closed), then the heap frozen: the children's garbage collector never walks the
+    objects inherited from here, which would copy every page of them (copy-on-write) into each child."""
     import gc
 
     tasks = Path("/proc/self/task")
     if threading.active_count() != 1 or (tasks.is_dir() and len(list(tasks.iterdir())) != 1):
         return False
+    if any(".duckdb" in target for target in open_files()):
+        return False
     gc.collect()
     gc.freeze()
     return True
+
+
+def open_files() -> list[str]:
+    """What this process's file descriptors point to (empty where /proc is not)."""
+    fds = Path("/proc/self/fd")
+    targets = []
+    for fd in fds.iterdir() if fds.is_dir() else []:
+        with contextlib.suppress(OSError):  # the descriptor of the listing itself is gone by now
+            targets.append(os.readlink(fd))
+    return targets
 
 
 def main() -> int:

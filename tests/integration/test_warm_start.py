@@ -17,6 +17,18 @@ import duckdb
 
 import helper
 
+
+def open_duckdb_files():
+    found = []
+    for fd in Path("/proc/self/fd").iterdir():
+        try:
+            found += [os.readlink(fd)] if ".duckdb" in os.readlink(fd) else []
+        except OSError:  # the listing's own descriptor, closed by now
+            pass
+    return sorted(found)
+
+
+inherited = open_duckdb_files()  # before the source opens anything: none may come from the warm process
 held = duckdb.connect("{name}.duckdb")  # opened at import, never closed
 threading.Thread(target=time.sleep, args=(3600,), daemon=False).start()  # started at import, never ends
 
@@ -28,6 +40,7 @@ def {name}():
         "env": repr(os.environ.get("DANGO_TEST_SHARED")),
         "config": repr(dlt.config.get("dango_test.shared")),
         "parent": parent,
+        "inherited": repr(inherited),
     }}
     helper.VALUE = "{name}"
     os.environ["DANGO_TEST_SHARED"] = "{name}"
@@ -43,8 +56,8 @@ def add_meddlers(project):
 
 
 def seen(project, name: str) -> dict:
-    rows = project.query(f'select "global", env, config, parent from raw_{name}.seen')
-    return dict(zip(["global", "env", "config", "parent"], rows[0], strict=True))
+    rows = project.query(f'select "global", env, config, parent, inherited from raw_{name}.seen')
+    return dict(zip(["global", "env", "config", "parent", "inherited"], rows[0], strict=True))
 
 
 def test_sources_forked_warm_see_nothing_of_each_other(project, tmp_path):
@@ -55,7 +68,9 @@ def test_sources_forked_warm_see_nothing_of_each_other(project, tmp_path):
     assert "summary: 2 ok, 0 failed" in result.stdout, result.stdout
     for name in ("first", "second"):
         row = seen(project, name)
-        assert (row["global"], row["env"], row["config"]) == ("'untouched'", "None", "None"), row
+        assert (row["global"], row["env"], row["config"], row["inherited"]) == ("'untouched'", "None", "None", "[]"), (
+            row
+        )
     # The first source starts cold at once, and the warm process forks the next.
     assert "runner.sync.warm" not in seen(project, "first")["parent"]
     assert "runner.sync.warm" in seen(project, "second")["parent"]
