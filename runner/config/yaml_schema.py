@@ -7,6 +7,7 @@ particular fields (`hints`, by document path).
 """
 
 import difflib
+import math
 from pathlib import Path
 from typing import Any
 
@@ -122,11 +123,22 @@ def _walk(yaml, root, lines: dict, duplicates: list[tuple]) -> tuple[str, str, i
 
 def schema_problems(data, lines: dict, where: str, schema: dict, locate=plain_field, hints=None) -> list[Problem]:
     """Every way `data` breaks `schema`, in the order of the file's lines."""
-    from jsonschema import Draft202012Validator
-
-    errors = Draft202012Validator(_inline_refs(schema, schema)).iter_errors(data)
+    errors = _validator()(_inline_refs(schema, schema)).iter_errors(data)
     described = [_describe(error, data, lines, where, schema, locate, hints or {}) for error in errors]
     return sorted(described, key=lambda problem: problem.line or 0)
+
+
+def _validator():
+    """JSON Schema's validator, where a number is finite: YAML's `.nan` and `.inf` are floats, and NaN
+    passes every bound (`timeout: .nan` would never time out)."""
+    from jsonschema import Draft202012Validator, validators
+
+    def finite_number(checker, instance) -> bool:
+        return Draft202012Validator.TYPE_CHECKER.is_type(instance, "number") and math.isfinite(instance)
+
+    return validators.extend(
+        Draft202012Validator, type_checker=Draft202012Validator.TYPE_CHECKER.redefine("number", finite_number)
+    )
 
 
 def _inline_refs(node, schema: dict):
@@ -165,7 +177,10 @@ def _describe(error, data, lines: dict, where: str, schema: dict, locate, hints:
         message = f"{error.instance!r} is not supported"
         hint = f"use {_field_description(error.schema, error.validator_value)}"
     elif error.validator == "type":
-        message = f"expected {_type_words(error.validator_value)}, got {_type_words(type(error.instance).__name__)}"
+        got = _type_words(type(error.instance).__name__)
+        if isinstance(error.instance, float) and not math.isfinite(error.instance):
+            got = "`.nan` or `.inf`, which is no number of anything"
+        message = f"expected {_type_words(error.validator_value)}, got {got}"
         hint = f"write {error.schema.get('description', _type_words(error.validator_value))}"
     elif error.validator == "pattern":
         message = f"{error.instance!r} is not allowed"
