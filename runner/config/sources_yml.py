@@ -153,7 +153,7 @@ def _has_secret_literals(data: dict) -> bool:
 
 def _validity_stamp(text: str) -> str:
     """Changes with the text, the schema and the checks' code: a fixed check applies to old files too."""
-    checks = [SCHEMA_FILE, Path(__file__), Path(dataset_names.__file__)]
+    checks = [SCHEMA_FILE, Path(__file__), Path(dataset_names.__file__), Path(yaml_schema.__file__)]
     return hashlib.sha256("\0".join([text, *(path.read_text() for path in checks)]).encode()).hexdigest()
 
 
