@@ -15,6 +15,7 @@ class Run:
     rows: int  # all tables together
     error: str
     log: str  # relative to the project root
+    action: str  # "sync", "full refresh of items", "backfill ...": what the run did (runner/sync/options.py)
 
     @property
     def seconds(self) -> float:
@@ -38,6 +39,7 @@ def by_source(entries: list[dict]) -> dict[str, list[Run]]:
                 rows=sum(int(n) for n in (entry.get("rows") or {}).values()),
                 error=str(entry.get("error") or ""),
                 log=str(entry.get("log") or ""),
+                action=str(entry.get("action") or "sync"),  # runs recorded before `action` existed were syncs
             )
         except (KeyError, TypeError, ValueError):
             continue

@@ -29,7 +29,7 @@ def source(name: str, enabled: bool = True) -> Source:
 
 def test_runs_are_grouped_by_source_in_start_order_and_broken_lines_skipped():
     entries = [
-        run("a", 200.0, rows={"t": 2, "u": 3}),
+        run("a", 200.0, rows={"t": 2, "u": 3}, action="full refresh of t"),
         run("b", 50.0, "failed", error="boom"),
         run("a", 100.0),
         {"source": "a", "status": "ok"},  # a hand-edited line with no times
@@ -37,6 +37,7 @@ def test_runs_are_grouped_by_source_in_start_order_and_broken_lines_skipped():
     runs = history.by_source(entries)
     assert [r.started for r in runs["a"]] == [100.0, 200.0]
     assert runs["a"][1].rows == 5 and runs["a"][1].seconds == 5
+    assert [r.action for r in runs["a"]] == ["sync", "full refresh of t"]  # a line from before `action`: a sync
     assert not runs["b"][0].ok and runs["b"][0].error == "boom"
 
 
