@@ -18,10 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from runner.config import environment
 from runner.config.project import Project
 from runner.docs.tables import reading
 from runner.sync import process
-from runner.transform import dbt
+from runner.transform import dbt, packages
 from runner.warehouse import Warehouse
 
 ACCESS_MODE_ENV = "DANGO_DUCKDB_ACCESS_MODE"
@@ -68,6 +69,9 @@ def start(project: Project, target: Warehouse) -> "Running | DbtDocs":
     argv = [str(dbt.executable()), "docs", "generate", "--static", "--project-dir", "dbt", "--profiles-dir", "dbt"]
     argv += ["--target-path", str(work)]
     env = {**dbt.dbt_environment(project, target), ACCESS_MODE_ENV: "read_only"}
+    failed = packages.install(project, dbt.executable(), env, environment.redactor(project))
+    if failed:
+        return DbtDocs(error=failed)
     # A file, not a pipe: nothing reads dbt's output until it ends. `finish` closes it.
     output = tempfile.TemporaryFile("w+", errors="replace")  # noqa: SIM115
     child = subprocess.Popen(argv, cwd=project.root, env=env, stdout=output, stderr=subprocess.STDOUT, text=True)

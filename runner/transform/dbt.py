@@ -24,6 +24,7 @@ from runner.config.errors import DangoError, Stopped
 from runner.config.project import Project
 from runner.sync import process
 from runner.sync.process import stop_on_signals
+from runner.transform import packages
 from runner.warehouse import read_copy
 
 FAILED = {"error", "fail", "runtime error", "partial success"}
@@ -58,13 +59,18 @@ def run(project: Project, command: str, args: list[str], lock_timeout: float) ->
     print(f"{label}: project {project.relative(project.dbt_dir)}, warehouse {target.describe()}", flush=True)
     environment.keep_private(project)
     redact = environment.redactor(project)
+    env = dbt_environment(project, target)
+    failed = packages.install(project, executable(), env, redact)
+    if failed:
+        print(failed, file=sys.stderr, flush=True)
+        return 1
     started = time.time()
     try:
         # The file closed again before dbt starts: dbt opens it itself, retrying while a reader that
         # slipped in meanwhile closes (dbt/profiles.yml).
         locked = target.write_lock(lock_timeout, f"dango {label}", on_wait=announce_wait, keep_open=False)
         with stop_on_signals(), locked:
-            code = relay(argv, project, dbt_environment(project, target), redact)
+            code = relay(argv, project, env, redact)
     except Stopped as stop:
         print(f"summary: stopped by {stop.signal_name} after {time.time() - started:.1f}s", flush=True)
         return stop.exit_code
