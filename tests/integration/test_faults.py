@@ -34,6 +34,9 @@ def counter(cursor=dlt.sources.incremental("id", initial_value=0)):
         yield [{{"id": start + page * batch + i + 1, "payload": "x" * 50}} for i in range(batch)]
 """
 
+# The same source, never slowed: PAGE_SECONDS, set for another source of the sync, is ignored.
+NEVER_WAITS = COUNTER.format(disposition="append").replace('os.environ.get("PAGE_SECONDS", "0")', '"0"')
+
 
 def start_sync(project, *args, **env) -> subprocess.Popen:
     """A sync in its own process group, as a terminal, cron or systemd would start it."""
@@ -74,9 +77,12 @@ def package_in(project, name: str, stage: str) -> bool:
 def test_kill_9_loses_and_duplicates_nothing(project, disposition, stage):
     project.add_source("events", COUNTER.format(disposition=disposition), function="counter")
     project.sync("events")  # 5,000 rows, so state and tables exist
-    env = {"PAGES": "20", "BATCH": "5000", "PAGE_SECONDS": "0.2" if stage == "extract" else "0"}
+    # The killed run's package: 100,000 rows; 20,000 for the load, whose INSERT statements (slower than
+    # the default format, to widen the window) keep it in load/normalized for about 1.5 s here.
+    pages = 4 if stage == "load" else 20
+    env = {"PAGES": str(pages), "BATCH": "5000", "PAGE_SECONDS": "0.2" if stage == "extract" else "0"}
     if stage == "load":
-        env["NORMALIZE__LOADER_FILE_FORMAT"] = "insert_values"  # a slower load widens the window
+        env["NORMALIZE__LOADER_FILE_FORMAT"] = "insert_values"
     sync = start_sync(project, "events", **env)
     if stage == "extract":
         read_until(sync, "page 3")
@@ -88,14 +94,14 @@ def test_kill_9_loses_and_duplicates_nothing(project, disposition, stage):
     sync.wait()
     wait_for(lambda: not any(map(alive, children)))  # a killed child may hold the file a moment longer
     after_kill = project.count("raw_events.events")
-    assert after_kill in (5_000, 105_000)  # nothing, or the whole package: never part of one
+    assert after_kill in (5_000, 5_000 + pages * 5_000)  # nothing, or the whole package: never part of one
 
     result = project.sync("events", env={"PAGES": "1", "BATCH": "10"})
     assert "[events] ok" in result.stdout
     ids = project.query("select count(*), count(distinct id), min(id), max(id) from raw_events.events")[0]
     expected_max = ids[3]
     assert ids[0] == ids[1] == expected_max, f"duplicates or gaps: {ids}"
-    assert expected_max in (5_010, 105_010), (after_kill, result.stdout)
+    assert expected_max in (5_010, 5_010 + pages * 5_000), (after_kill, result.stdout)
     reported = re.search(r"\[events\] ok in [\d.]+s: events (\d+)", result.stdout)  # pending rows count too
     assert reported and int(reported[1]) == ids[0] - after_kill, result.stdout
 
@@ -130,7 +136,7 @@ def test_ctrl_c_stops_every_running_source(project):
 
 def test_sigint_to_one_source_cancels_it_and_the_others_go_on(project):
     project.add_source("events", COUNTER.format(disposition="append"), function="counter")
-    project.add_source("later", COUNTER.format(disposition="append"), function="counter", module="later")
+    project.add_source("later", NEVER_WAITS, function="counter", module="later")  # only `events` is slowed
     sync = start_sync(project, "--jobs", "1", PAGES="20", PAGE_SECONDS="0.2")
     read_until(sync, "page 2")
     os.kill(children_of(sync.pid)[0], signal.SIGINT)
@@ -154,8 +160,7 @@ def children_of(pid: int) -> list[int]:
 
 def test_a_hanging_source_times_out_and_the_others_go_on(project):
     project.add_source("hangs", COUNTER.format(disposition="append"), function="counter", timeout=2)
-    never_waits = COUNTER.format(disposition="append").replace('os.environ.get("PAGE_SECONDS", "0")', '"0"')
-    project.add_source("events", never_waits, function="counter")
+    project.add_source("events", NEVER_WAITS, function="counter")
     started = time.time()
     result = project.sync(check=1, env={"PAGE_SECONDS": "30"})
     assert "[hangs] TIMED OUT" in result.stdout and "timeout of 2s" in result.stdout
