@@ -259,7 +259,7 @@ def test_lock_timeout_fails_the_source_and_names_the_holder(project):
     holder = subprocess.Popen(["python3", "-c", hold, str(lock_file)], stdout=subprocess.PIPE, text=True)
     try:
         holder.stdout.readline()
-        result = project.sync("--lock-timeout", "3", check=1)  # a wait is announced after a second
+        result = project.sync("--lock-timeout", "1", check=1)  # the wait is announced as it starts
     finally:
         holder.kill()
     assert "waiting for the warehouse lock" in result.stdout
