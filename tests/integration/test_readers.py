@@ -176,7 +176,7 @@ def test_a_sync_waits_for_an_outside_connection_and_gives_up_naming_it(project):
     (project.root / "count").write_text("7")
     holder = hold_open(project, project.warehouse)
     try:
-        failed = project.sync("--lock-timeout", "5", check=1)
+        failed = project.sync("--lock-timeout", "1", check=1)
         dbt = project.dango("run", "--lock-timeout", "1", check=1)
     finally:
         holder.communicate("\n\n")
