@@ -3,9 +3,9 @@
 import datetime
 import shutil
 import subprocess
-import time
 
 from tests.conftest import DANGO, Project, run_dango
+from tests.integration.test_faults import read_until
 
 GOOD = """
 import dlt
@@ -225,26 +225,35 @@ def test_two_projects_with_the_same_source_name_keep_separate_state(tmp_path, en
 
 
 def test_two_syncs_started_at_once_both_succeed(project):
+    # The first run holds the source until the second says it waits for it: no guess at how long.
     slow = """
     import time
+    from pathlib import Path
     import dlt
 
     @dlt.source
     def slow():
         @dlt.resource(write_disposition="append")
         def rows():
-            time.sleep(2)
+            print("slow: holding the source", flush=True)
+            while not Path("open-gate").exists():
+                time.sleep(0.05)
             yield [{"id": i} for i in range(100)]
         return [rows()]
     """
     project.add_source("slow", slow)
     first = subprocess.Popen([DANGO, "sync"], cwd=project.root, env=project.env, stdout=subprocess.PIPE, text=True)
-    time.sleep(0.5)
-    second = project.sync()
-    first_out, _ = first.communicate(timeout=120)
+    try:
+        first_out = read_until(first, "slow: holding the source")
+        second = subprocess.Popen([DANGO, "sync"], cwd=project.root, env=project.env, stdout=subprocess.PIPE, text=True)
+        second_out = read_until(second, "waiting for another run of this source, held by pid")
+    finally:
+        (project.root / "open-gate").touch()  # a failed assertion must not leave the first sync waiting
+    first_out += first.communicate(timeout=120)[0]
+    second_out += second.communicate(timeout=120)[0]
     assert first.returncode == 0, first_out
-    assert "waiting for another run of this source, held by pid" in first_out + second.stdout
-    assert "Could not set lock" not in first_out + second.stdout
+    assert second.returncode == 0, second_out
+    assert "Could not set lock" not in first_out + second_out
     assert project.count("raw_slow.rows") == 200
 
 
