@@ -268,10 +268,10 @@ def test_lock_timeout_fails_the_source_and_names_the_holder(project):
     holder = subprocess.Popen(["python3", "-c", hold, str(lock_file)], stdout=subprocess.PIPE, text=True)
     try:
         holder.stdout.readline()
-        result = project.sync("--lock-timeout", "1", check=1)  # the wait is announced as it starts
+        result = project.sync("--lock-timeout", "2", check=1)  # a source announces a wait after a second
     finally:
         holder.kill()
-    assert "waiting for the warehouse lock" in result.stdout
+    assert "[good] waiting for the warehouse lock, held by" in result.stdout
     assert "still held by" in result.stdout and "raise --lock-timeout" in result.stdout
 
 
