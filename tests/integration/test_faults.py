@@ -256,7 +256,9 @@ def small_disk(project):
 
 
 def test_a_full_disk_fails_the_source_and_keeps_the_loaded_data(project, small_disk):
-    project.add_source("events", COUNTER.format(disposition="replace"), function="counter")
+    # Random payloads: dlt compresses what it writes, and "x" * 50 took a million rows to fill 8 MiB.
+    bulky = COUNTER.format(disposition="replace").replace('"x" * 50', "os.urandom(50).hex()")
+    project.add_source("events", bulky, function="counter")
     project.sync()
     result = project.sync(check=1, env={"PAGES": "400", "BATCH": "5000"})
     assert "No space left on device" in result.stdout + result.stderr
