@@ -65,7 +65,8 @@ def run_main(spec_path: Path) -> int:
         if isinstance(root_cause(error), KeyboardInterrupt):  # dlt wraps it in PipelineStepFailed
             result = ChildResult(name, Status.CANCELLED, error=INTERRUPTED)
         else:
-            result = ChildResult(name, Status.FAILED, **describe_failure(error, target, spec.source))
+            gave_up = isinstance(root_cause(error), GaveUpWaiting)
+            result = ChildResult(name, Status.FAILED, gave_up=gave_up, **describe_failure(error, target, spec.source))
     tracker.stop()
     result.seconds = round(time.time() - started, 3)
     result.write(spec.result_path)

@@ -88,6 +88,7 @@ class ChildResult:
     record: RunRecord | None = None  # set when the child wrote it to the warehouse itself
     staging: list[str] = field(default_factory=list)  # the report lines on the staging models
     preview: list[ResourcePreview] = field(default_factory=list)  # `source test`: each resource's tables
+    gave_up: bool = False  # it stopped waiting for a lock or the warehouse file: the parent waits no more
 
     def write(self, path: Path) -> None:
         """Write the result whole or not at all: the parent reads a missing file as a dead child."""

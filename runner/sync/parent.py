@@ -89,7 +89,7 @@ def sync(
         return stop.exit_code
     pool.shutdown()
     run.close()
-    read_copy.refresh(target, lock_timeout)
+    read_copy.refresh(target, 0 if any(r and r.gave_up for r in results) else lock_timeout)  # as in finish
     print_summary(results, time.time() - started)
     return EXIT_OK if all(result.status == Status.OK for result in results) else EXIT_FAILED
 
@@ -198,7 +198,10 @@ def finish(project: Project, target, spec: ChildSpec, result: ChildResult, redac
     if result.log_only:
         write_log(log, redact(result.log_only))
     record = result.record or record_of(spec, result, spec.started + result.seconds)
-    record_run(project, target, record, redact, result.record is None, spec.lock_timeout)
+    # A source that gave up waiting for the warehouse waited --lock-timeout already: recording it there
+    # is tried once, not waited for a second time (runs.jsonl has it either way).
+    lock_timeout = 0 if result.gave_up else spec.lock_timeout
+    record_run(project, target, record, redact, result.record is None, lock_timeout)
 
 
 def record_run(project: Project, target, record: RunRecord, redact, in_warehouse: bool, lock_timeout: float) -> None:
