@@ -34,3 +34,16 @@ def test_identifier_lengths_are_dlts():
         length = factory().capabilities().max_identifier_length
         assert dataset_names.MAX_IDENTIFIER_LENGTH.get(engine, length) == length
         assert length >= 63 if engine == "postgres" else length > 1000
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "postgres"])
+def test_names_taken_as_kept_without_dlt_are_what_dlt_keeps(engine):
+    """The shortcut that spares a first sync importing dlt agrees with dlt's naming convention."""
+    from dlt.common.normalizers.naming.snake_case import NamingConvention
+
+    naming = NamingConvention(max_length=dataset_names.MAX_IDENTIFIER_LENGTH.get(engine))  # type: ignore[arg-type]
+    samples = ["s00", "a1_b2", "x_staging", "demo_shop", "1a", "a" * 51, "a" * 52, "a__b", "a_", "_a", "aB", "a-b"]
+    for name in samples:
+        dataset = f"raw_{name}"
+        expected = (naming.normalize_table_identifier(dataset), naming.normalize_table_identifier(f"{dataset}_staging"))
+        assert dataset_names.datasets(dataset, engine) == expected, name
