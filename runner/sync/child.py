@@ -77,13 +77,20 @@ def run_main(spec_path: Path) -> int:
 def source_lock(spec: ChildSpec, project: Project, target, tracker: Tracker):
     """Held for the child's whole life: two syncs of one source never share its dlt working folder,
     nor, on an engine that several machines load into, its dataset."""
+    name, announce = spec.source.name, tracker.wait_for("another run of this source")
+    with source_locks(project, target, name, spec.lock_timeout, f"dango sync {name}", announce):
+        yield
+
+
+@contextmanager
+def source_locks(project: Project, target, name: str, timeout: float, purpose: str, announce):
+    """The source's own locks: its file in data/locks, and the engine's for its dataset. A sync's child
+    holds them for its whole life; `state` and `source remove` take them so that a sync ends first."""
     from runner.warehouse import lock
 
-    name, timeout = spec.source.name, spec.lock_timeout
     path = project.data / "locks" / f"{name}.lock"
     path.parent.mkdir(parents=True, exist_ok=True)
-    announce = tracker.wait_for("another run of this source")
-    with lock.hold(path, timeout, f"dango sync {name}", announce), target.source_lock(name, timeout, announce):
+    with lock.hold(path, timeout, purpose, announce), target.source_lock(name, timeout, announce):
         yield
 
 

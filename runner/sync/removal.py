@@ -16,7 +16,6 @@ ends before anything changes; the drop itself holds the warehouse's write lock.
 
 import re
 import shutil
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,8 +24,8 @@ from runner.config import dataset_names, sources_edit
 from runner.config.errors import DangoError
 from runner.config.project import Project
 from runner.config.sources_yml import DATASET_PREFIX
+from runner.sync import child
 from runner.transform import staging
-from runner.warehouse import lock
 from runner.warehouse.base import WarehouseBusy
 
 NAME = re.compile(r"[a-z0-9_]+")  # sources.yml's own rule for a name (schema/sources.schema.json)
@@ -153,14 +152,9 @@ def describe(project: Project, target, name: str, left: Leftovers) -> list[str]:
     return lines
 
 
-@contextmanager
 def source_locks(project: Project, target, name: str, timeout: float):
-    """The source's own locks, as a sync of it holds them (runner/sync/child.py): a running sync ends first."""
-    path = project.data / "locks" / f"{name}.lock"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    purpose = f"dango source remove {name}"
-    with lock.hold(path, timeout, purpose, announce), target.source_lock(name, timeout, announce):
-        yield
+    """The source's own locks, as a sync of it holds them: a running sync of it ends first."""
+    return child.source_locks(project, target, name, timeout, f"dango source remove {name}", announce)
 
 
 def announce(holder: str) -> None:

@@ -39,18 +39,14 @@ class Opened:
 def opened(project: Project, source: Source, lock_timeout: float):
     """The source's pipeline with its state restored from the warehouse, under the source's locks."""
     from runner.sync import child, dlt_settings
-    from runner.warehouse import lock
 
     target = warehouse.for_project(project)
     target.check()
     os.chdir(project.root)  # dlt reads .dlt/ from the working folder, as in a sync's child
     dlt_settings.register(target.dlt_defaults())
     purpose = f"dango state {source.name}"
-    path = project.data / "locks" / f"{source.name}.lock"
-    path.parent.mkdir(parents=True, exist_ok=True)
     with (
-        lock.hold(path, lock_timeout, purpose, child.announce_wait),
-        target.source_lock(source.name, lock_timeout, child.announce_wait),
+        child.source_locks(project, target, source.name, lock_timeout, purpose, child.announce_wait),
         target.write_lock(lock_timeout, purpose, child.announce_wait),
         explained(project, source, target),
     ):
