@@ -12,6 +12,16 @@ from runner.config.errors import DangoError
 from runner.config.project import Project
 from runner.sync.loader import verified_source
 
+# The answers about one REST API, as the wizard gives them; the flags must give the same.
+SHOP_API = a.RestApi(
+    "https://api.example.com/v1/",
+    (a.Endpoint("orders"), a.Endpoint("v1/Order-Items", "data.items")),
+    a.Auth("api_key", "k-123", key_name="X-Key", location="query"),
+    "offset",
+    {"limit": 50, "limit_param": "limit", "offset_param": "offset", "total_path": None},
+    "id",
+)
+
 
 def parsed(*argv: str) -> argparse.Namespace:
     parser = argparse.ArgumentParser()
@@ -20,15 +30,7 @@ def parsed(*argv: str) -> argparse.Namespace:
 
 
 def test_a_rest_api_entry_refers_to_its_secret_and_the_secret_goes_to_env():
-    api = a.RestApi(
-        "https://api.example.com/v1/",
-        (a.Endpoint("orders"), a.Endpoint("v1/Order-Items", "data.items")),
-        a.Auth("api_key", "k-123", key_name="X-Key", location="query"),
-        "offset",
-        {"limit": 50, "limit_param": "limit", "offset_param": "offset", "total_path": None},
-        "id",
-    )
-    plan = a.plan(a.Answers("shop", api))
+    plan = a.plan(a.Answers("shop", SHOP_API))
     assert plan.secrets == {"SHOP_API_KEY": "k-123"}
     assert plan.entry == {
         "name": "shop",
@@ -81,14 +83,7 @@ def test_flags_give_the_answers_the_wizard_gives():
         "id",
     )
     answers = flags.from_flags(args, DEFAULT_LOCATION)
-    assert answers.details == a.RestApi(
-        "https://api.example.com/v1/",
-        (a.Endpoint("orders"), a.Endpoint("v1/Order-Items", "data.items")),
-        a.Auth("api_key", "k-123", key_name="X-Key", location="query"),
-        "offset",
-        {"limit": 50, "limit_param": "limit", "offset_param": "offset", "total_path": None},
-        "id",
-    )
+    assert answers.details == SHOP_API  # what the wizard's answers make, in the test above
     single = flags.from_flags(
         parsed("rest_api", "--name", "x", "--base-url", "https://a/", "--resource", "r", "--paginator", "single_page"),
         DEFAULT_LOCATION,
