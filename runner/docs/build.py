@@ -112,9 +112,10 @@ def _write(project: Project, sources: list[Source], max_age: str, timeout: float
 def _read_warehouse(project: Project, target, datasets: set[str], timeout: float, redact, work: Path, draw):
     """Every read of the warehouse the site makes, under one guard (the place to point at a read
     copy of it): the raw tables here, dbt's catalog in dbt's process; `draw()` runs while dbt reads."""
+    failed = dbt_docs.install_packages(project, target, redact)
     with dbt_docs.guard(project, target, timeout):
         raw = tables.read_tables(target, datasets, redact)
-        running = dbt_docs.start(project, target)
+        running = dbt_docs.DbtDocs(error=failed) if failed else dbt_docs.start(project, target)
         try:
             drawn = draw()
         finally:

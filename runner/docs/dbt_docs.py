@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from runner.config import environment
 from runner.config.project import Project
 from runner.docs.tables import reading
 from runner.sync import process
@@ -58,6 +57,12 @@ def announce_wait(holder: str) -> None:
     print(f"docs: waiting for the warehouse lock, held by {holder}", flush=True)
 
 
+def install_packages(project: Project, target: Warehouse, redact) -> str | None:
+    """`dbt deps` when dbt/packages.yml names packages not installed (runner/transform/packages.py); why
+    it failed, or None. Called before `guard`: deps reads no warehouse, and may wait on the network."""
+    return packages.install(project, dbt.executable(), dbt.dbt_environment(project, target), redact)
+
+
 def start(project: Project, target: Warehouse) -> "Running | DbtDocs":
     """Start dbt docs generate, or say why it cannot run."""
     if not (project.dbt_dir / "dbt_project.yml").is_file():
@@ -69,9 +74,6 @@ def start(project: Project, target: Warehouse) -> "Running | DbtDocs":
     argv = [str(dbt.executable()), "docs", "generate", "--static", "--project-dir", "dbt", "--profiles-dir", "dbt"]
     argv += ["--target-path", str(work)]
     env = {**dbt.dbt_environment(project, target), ACCESS_MODE_ENV: "read_only"}
-    failed = packages.install(project, dbt.executable(), env, environment.redactor(project))
-    if failed:
-        return DbtDocs(error=failed)
     # A file, not a pipe: nothing reads dbt's output until it ends. `finish` closes it.
     output = tempfile.TemporaryFile("w+", errors="replace")  # noqa: SIM115
     child = subprocess.Popen(argv, cwd=project.root, env=env, stdout=output, stderr=subprocess.STDOUT, text=True)
